@@ -1,1 +1,17 @@
-//! stacpkg engine.
+//! stacpkg: STAC items, their asset lock and optional content as durable, verifiable,
+//! movable packages.
+//!
+//! This library is the engine behind the `stacpkg` CLI (and, later, its terminal UI). It never
+//! prints or exits: functions return streams of Arrow record batches, results and typed
+//! [`Error`]s, and the faces decide how to show them.
+
+pub mod atomic;
+pub mod error;
+pub mod ipc;
+pub mod items;
+pub mod parquet_io;
+pub mod preview;
+pub mod schema;
+pub mod stac;
+
+pub use error::{Error, Result};

@@ -1,0 +1,194 @@
+//! `stacpkg items …`: STAC JSON / NDJSON / GeoParquet ⇄ the items Arrow stream.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand};
+use stacpkg::items::ItemFilter;
+use stacpkg::schema::{expect_kind, SchemaKind};
+use stacpkg::stac::geoparquet::ItemsParquetWriter;
+use stacpkg::stac::read::{DEFAULT_BATCH_SIZE, DEFAULT_MAX_BATCH_BYTES};
+use stacpkg::stac::shape::ItemsShape;
+use stacpkg::stac::{JsonItems, NdjsonItems, ReadOptions};
+
+use super::{input, output, EXIT_OK};
+
+#[derive(Debug, Subcommand)]
+pub enum ItemsCommand {
+    /// Convert a STAC Item, ItemCollection or FeatureCollection JSON document to an items stream
+    FromJson {
+        /// STAC JSON file; omit or `-` for stdin
+        input: Option<PathBuf>,
+        #[command(flatten)]
+        batch: BatchSize,
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
+    /// Convert STAC NDJSON (one Item or ItemCollection per line) to an items stream
+    ///
+    /// The input is read twice — once to find every column any item has, once to convert — so
+    /// nothing is dropped and memory stays flat; stdin is spooled to a temporary file for that.
+    FromNdjson {
+        /// STAC NDJSON file; omit or `-` for stdin
+        input: Option<PathBuf>,
+        #[command(flatten)]
+        batch: BatchSize,
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
+    /// Read a STAC GeoParquet file as an items stream
+    FromParquet {
+        /// STAC GeoParquet file (`-` spools stdin)
+        input: PathBuf,
+        #[command(flatten)]
+        batch: BatchSize,
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
+    /// Write an items stream from stdin to a STAC GeoParquet file (atomically)
+    ToParquet {
+        /// GeoParquet file to write; parent directories are created, an existing file replaced
+        output: PathBuf,
+    },
+}
+
+/// Rows per output batch.
+#[derive(Debug, Args)]
+pub struct BatchSize {
+    /// Maximum rows per Arrow batch (NDJSON/JSON batches also close at 32 MiB of input)
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_BATCH_SIZE, value_parser = parse_batch_size)]
+    batch_size: usize,
+}
+
+/// The three repeatable item filters.
+#[derive(Debug, Args, Clone)]
+pub struct FilterArgs {
+    /// Keep items of this collection; repeat for several
+    #[arg(long = "collections", value_name = "COLLECTION")]
+    collections: Vec<String>,
+    /// Keep items with this provider name (provider, oam:producer_name, providers[].name); repeat for several
+    #[arg(long = "providers", value_name = "PROVIDER")]
+    providers: Vec<String>,
+    /// Keep items with this id; repeat for several
+    #[arg(long = "item-ids", value_name = "ITEM_ID")]
+    item_ids: Vec<String>,
+}
+
+impl FilterArgs {
+    /// The engine filter.
+    pub fn filter(&self) -> ItemFilter {
+        ItemFilter::new(&self.item_ids, &self.collections, &self.providers)
+    }
+}
+
+fn parse_batch_size(s: &str) -> Result<usize, String> {
+    let n: i64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("invalid integer: {s}"))?;
+    if n < 1 {
+        return Err("value must be at least 1".to_string());
+    }
+    Ok(n as usize)
+}
+
+const IPC_EXAMPLE: &str =
+    "`stacpkg items from-ndjson items.ndjson | stacpkg items to-parquet items.parquet`";
+const JSON_EXAMPLE: &str = "`curl -fsS URL | stacpkg items from-json` or give a file path";
+
+/// Runs an items command; returns the exit code.
+pub fn run(cmd: ItemsCommand) -> Result<u8> {
+    match cmd {
+        ItemsCommand::FromJson {
+            input: path,
+            batch,
+            filter,
+        } => {
+            let name = input::name(path.as_deref());
+            let bytes = input::read_all(path.as_deref(), "STAC JSON", JSON_EXAMPLE)?;
+            let options = read_options(batch.batch_size, &filter);
+            let items = JsonItems::parse(&bytes, &name, &options)?;
+            drop(bytes);
+            warn_shape(&name, items.shape(), &options.filter);
+            output::emit(items.schema(), items, None)?;
+        }
+        ItemsCommand::FromNdjson {
+            input: path,
+            batch,
+            filter,
+        } => {
+            let name = input::name(path.as_deref());
+            let source = input::seekable(path.as_deref(), "STAC NDJSON", JSON_EXAMPLE)?;
+            let options = read_options(batch.batch_size, &filter);
+            let items = NdjsonItems::scan(source, &name, options.clone())?;
+            warn_shape(&name, items.shape(), &options.filter);
+            output::emit(items.schema(), items, None)?;
+        }
+        ItemsCommand::FromParquet {
+            input: path,
+            batch,
+            filter,
+        } => {
+            let (path, _spool) =
+                input::path_or_spool(&path, "STAC GeoParquet", "give the file path instead")?;
+            let name = path.display().to_string();
+            let batches = stacpkg::parquet_io::open_parquet(&path, batch.batch_size)?;
+            let schema = batches.schema();
+            if let Err(e) = expect_kind(&schema, SchemaKind::Items, &name) {
+                return Err(e).context("use `stacpkg asset-lock from-parquet` for asset locks");
+            }
+            let filter = filter.filter();
+            if filter.is_empty() {
+                let total = batches.total_rows();
+                output::emit(schema, batches, Some(total))?;
+            } else {
+                let filtered = batches.map(move |b| b.and_then(|b| filter.apply(b)));
+                output::emit(schema, filtered, None)?;
+            }
+        }
+        ItemsCommand::ToParquet { output: path } => {
+            input::require_piped_stdin("an Arrow IPC items stream", IPC_EXAMPLE)?;
+            let stdin = std::io::stdin().lock();
+            let mut stream = stacpkg::ipc::open_stream(stdin, "stdin")?;
+            let schema = stream.schema();
+            expect_kind(&schema, SchemaKind::Items, "stdin")?;
+            if schema.field_with_name("assets_json").is_ok() {
+                anyhow::bail!(stacpkg::Error::input(
+                    "stdin",
+                    "holds the internal compact items shape (`assets_json`); produce a GeoParquet-shaped stream with `stacpkg items from-json/from-ndjson/from-parquet`"
+                ));
+            }
+            let mut writer = ItemsParquetWriter::create(&path, &schema)?;
+            while let Some(batch) = stream.next_batch()? {
+                writer.write(&batch)?;
+            }
+            let rows = writer.finish()?;
+            tracing::info!("wrote {rows} items to {}", path.display());
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+fn read_options(batch_size: usize, filter: &FilterArgs) -> ReadOptions {
+    ReadOptions {
+        batch_size,
+        max_batch_bytes: DEFAULT_MAX_BATCH_BYTES,
+        filter: filter.filter(),
+    }
+}
+
+/// Tells the user about conflicting fields and empty results.
+fn warn_shape(name: &str, shape: &ItemsShape, filter: &ItemFilter) {
+    for (path, kinds) in shape.conflicts() {
+        tracing::warn!(
+            "{name}: `{path}` holds values of different kinds ({kinds}); stored as JSON text in a string column"
+        );
+    }
+    if shape.count == 0 {
+        if filter.is_empty() {
+            tracing::warn!("{name}: no items in the input");
+        } else {
+            tracing::warn!("{name}: no items matched the filters");
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! The command-line face: clap definitions (doc comments are the help) and thin wiring.
+//!
+//! Exit codes are fixed up front and documented in the README: 0 success; 1 a runtime error
+//! (bad input, I/O, an unreachable server) or, for `asset-lock validate`, drift; 2 a usage
+//! error (bad flag, missing argument, a terminal where a pipe is needed). Errors print as one
+//! line, `stacpkg: error: …` with the cause chain, never a backtrace. A closed downstream pipe
+//! (`| head`) ends the command quietly with 0.
+
+mod input;
+mod items;
+mod logging;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Exit code for success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code for a runtime error, or for drift found by `asset-lock validate`.
+pub const EXIT_FAILURE: u8 = 1;
+/// Exit code for a usage error.
+pub const EXIT_USAGE: u8 = 2;
+
+/// Package STAC items, their asset lock and optional content as verifiable, movable artifacts.
+///
+/// Commands exchange Arrow IPC streams on pipes (`stacpkg items from-ndjson x.ndjson |
+/// stacpkg items to-parquet x.parquet`); on a terminal they show a table preview instead.
+#[derive(Debug, Parser)]
+#[command(
+    name = "stacpkg",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    verbosity: Verbosity,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Diagnostics on stderr.
+#[derive(Debug, Args)]
+struct Verbosity {
+    /// More diagnostics on stderr (-v info, -vv debug, -vvv trace); STACPKG_LOG overrides
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    /// Fewer diagnostics (-q errors only, -qq nothing)
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, conflicts_with = "verbose")]
+    quiet: u8,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Convert, filter and write STAC items tables
+    #[command(subcommand)]
+    Items(items::ItemsCommand),
+}
+
+/// A usage problem found after parsing (exit 2), e.g. a terminal where a pipe is needed.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Runs the CLI and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    logging::init(cli.verbosity.verbose, cli.verbosity.quiet);
+    let result = match cli.command {
+        Command::Items(cmd) => items::run(cmd),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => report(&err),
+    }
+}
+
+/// Prints an error as one line and chooses its exit code.
+fn report(err: &anyhow::Error) -> ExitCode {
+    if is_broken_pipe(err) {
+        return ExitCode::from(EXIT_OK);
+    }
+    eprintln!("stacpkg: error: {err:#}");
+    if err.downcast_ref::<UsageError>().is_some() {
+        ExitCode::from(EXIT_USAGE)
+    } else {
+        ExitCode::from(EXIT_FAILURE)
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause
+                .downcast_ref::<stacpkg::Error>()
+                .is_some_and(stacpkg::Error::is_broken_pipe)
+    })
+}

@@ -1,0 +1,128 @@
+//! Typed errors of the engine.
+//!
+//! Every variant names the input it is about, so the CLI can print one line that tells the user
+//! what went wrong and where. Row-level problems (one bad asset among thousands) are not errors:
+//! they travel as data. An `Error` means "this command cannot go on".
+
+use std::io;
+
+/// Result alias used across the engine.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why an engine operation could not complete.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Reading or writing a file or stream failed.
+    #[error("{context}")]
+    Io {
+        /// What was being read or written (a path, `stdin`, `stdout`).
+        context: String,
+        /// The underlying I/O error.
+        #[source]
+        source: io::Error,
+    },
+    /// JSON that does not parse.
+    #[error("{input}{}: invalid JSON", if *line > 0 { format!(": line {line}") } else { String::new() })]
+    Json {
+        /// The input name.
+        input: String,
+        /// 1-based physical line number.
+        line: usize,
+        /// The parser's message (it carries the column).
+        #[source]
+        source: serde_json::Error,
+    },
+    /// Well-formed input that is not what the command expects.
+    #[error("{input}: {message}")]
+    Input {
+        /// The input name.
+        input: String,
+        /// What is wrong and, where possible, how to fix it.
+        message: String,
+    },
+    /// An Arrow stream of the wrong kind (items vs asset lock).
+    #[error("{input}: expected {expected} stream but got {found}; {hint}")]
+    WrongKind {
+        /// The input name.
+        input: String,
+        /// The kind the command needs, with article ("an items").
+        expected: String,
+        /// The kind found, with article.
+        found: String,
+        /// What to run instead.
+        hint: String,
+    },
+    /// An Arrow error (casts, IPC framing).
+    #[error("{context}")]
+    Arrow {
+        /// What was being done.
+        context: String,
+        /// The Arrow error.
+        #[source]
+        source: arrow_schema::ArrowError,
+    },
+    /// A Parquet error.
+    #[error("{context}")]
+    Parquet {
+        /// What was being done.
+        context: String,
+        /// The Parquet error.
+        #[source]
+        source: parquet::errors::ParquetError,
+    },
+}
+
+impl Error {
+    /// An I/O error with the path or stream it concerns.
+    pub fn io(context: impl Into<String>, source: io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    /// An input error with a message.
+    pub fn input(input: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Input {
+            input: input.into(),
+            message: message.into(),
+        }
+    }
+
+    /// An Arrow error with context.
+    pub fn arrow(context: impl Into<String>, source: arrow_schema::ArrowError) -> Self {
+        // Arrow wraps I/O errors (a closed pipe) in its own type; unwrap them so callers can
+        // recognise a broken pipe.
+        match source {
+            arrow_schema::ArrowError::IoError(_, e) => Error::io(context, e),
+            other => Error::Arrow {
+                context: context.into(),
+                source: other,
+            },
+        }
+    }
+
+    /// A Parquet error with context.
+    pub fn parquet(context: impl Into<String>, source: parquet::errors::ParquetError) -> Self {
+        Error::Parquet {
+            context: context.into(),
+            source,
+        }
+    }
+
+    /// Whether this error is a closed downstream pipe (a reader such as `head` went away).
+    pub fn is_broken_pipe(&self) -> bool {
+        match self {
+            Error::Io { source, .. } => source.kind() == io::ErrorKind::BrokenPipe,
+            Error::Arrow { source, .. } => {
+                matches!(source, arrow_schema::ArrowError::IoError(_, e) if e.kind() == io::ErrorKind::BrokenPipe)
+            }
+            Error::Parquet { source, .. } => {
+                matches!(source, parquet::errors::ParquetError::External(e)
+                    if e.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe))
+            }
+            _ => false,
+        }
+    }
+}

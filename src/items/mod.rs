@@ -1,0 +1,5 @@
+//! Operations on items tables: filters now; enrich and alternates build on them.
+
+pub mod filter;
+
+pub use filter::ItemFilter;

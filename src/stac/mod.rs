@@ -1,0 +1,11 @@
+//! STAC JSON and NDJSON ⇄ Arrow items tables, and STAC GeoParquet files.
+
+pub mod column;
+pub mod datetime;
+pub mod geoparquet;
+pub mod item;
+pub mod read;
+pub mod shape;
+pub mod wkb;
+
+pub use read::{JsonItems, NdjsonItems, ReadOptions};
