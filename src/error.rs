@@ -42,7 +42,7 @@ pub enum Error {
         message: String,
     },
     /// An Arrow stream of the wrong kind (items vs asset lock).
-    #[error("{input}: expected {expected} stream but got {found}; {hint}")]
+    #[error("{input}: expected {expected} but got {found}; {hint}")]
     WrongKind {
         /// The input name.
         input: String,

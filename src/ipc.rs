@@ -7,68 +7,71 @@
 //! and the end-of-stream marker is required, so a producer that died mid-stream cannot pass for
 //! a complete (shorter) stream and become a truncated Parquet file.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
+use std::sync::Arc;
 
 use arrow_array::RecordBatch;
-use arrow_ipc::reader::StreamReader;
+use arrow_buffer::Buffer;
+use arrow_ipc::reader::StreamDecoder;
 use arrow_ipc::writer::StreamWriter;
 use arrow_schema::SchemaRef;
 
 use crate::{Error, Result};
 
-/// The end-of-stream marker: a continuation token followed by a zero length.
-const EOS_MARKER: [u8; 8] = [0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0];
-/// The end-of-stream marker of the pre-1.0 format (a bare zero length).
-const LEGACY_EOS_MARKER: [u8; 4] = [0, 0, 0, 0];
-
-/// A reader that remembers the last 8 bytes it delivered, to check the end-of-stream marker.
-struct TailTracker<R> {
-    inner: R,
-    tail: [u8; 8],
-    seen: u64,
-}
-
-impl<R: Read> Read for TailTracker<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if n >= 8 {
-            self.tail.copy_from_slice(&buf[n - 8..n]);
-        } else if n > 0 {
-            self.tail.copy_within(n.., 0);
-            self.tail[8 - n..].copy_from_slice(&buf[..n]);
-        }
-        self.seen += n as u64;
-        Ok(n)
-    }
-}
+/// Bytes read from the source per chunk.
+const READ_CHUNK_BYTES: usize = 256 * 1024;
 
 /// An Arrow IPC stream being read, batch by batch.
 pub struct IpcStreamReader<R: Read> {
-    reader: StreamReader<BufReader<TailTracker<BufReader<R>>>>,
+    source: R,
+    decoder: StreamDecoder,
+    buffer: Buffer,
+    schema: SchemaRef,
+    pending: Option<RecordBatch>,
     input: String,
     finished: bool,
 }
 
 /// Opens an Arrow IPC stream; `input` names the source in error messages (`stdin`, a path).
 pub fn open_stream<R: Read>(source: R, input: &str) -> Result<IpcStreamReader<R>> {
-    let mut buffered = BufReader::with_capacity(64 * 1024, source);
-    let head = buffered
-        .fill_buf()
-        .map_err(|e| Error::io(input, e))?
-        .to_vec();
-    sniff(&head, input)?;
-    let tracker = TailTracker {
-        inner: buffered,
-        tail: [0; 8],
-        seen: 0,
-    };
-    let reader = StreamReader::try_new_buffered(tracker, None)
-        .map_err(|e| Error::arrow(format!("{input}: not a readable Arrow IPC stream"), e))?;
-    Ok(IpcStreamReader {
-        reader,
+    let mut source = source;
+    let mut first = vec![0u8; READ_CHUNK_BYTES];
+    let n = read_some(&mut source, &mut first, input)?;
+    first.truncate(n);
+    sniff(&first, input)?;
+    let mut reader = IpcStreamReader {
+        source,
+        decoder: StreamDecoder::new(),
+        buffer: Buffer::from_vec(first),
+        schema: Arc::new(arrow_schema::Schema::empty()),
+        pending: None,
         input: input.to_string(),
         finished: false,
-    })
+    };
+    // Decode until the schema message is through (a first batch may come with it).
+    loop {
+        reader.pending = reader.decode_step()?;
+        if let Some(schema) = reader.decoder.schema() {
+            reader.schema = schema;
+            return Ok(reader);
+        }
+        if reader.finished {
+            return Err(Error::input(
+                input,
+                "Arrow IPC stream has no schema message",
+            ));
+        }
+    }
+}
+
+fn read_some<R: Read>(source: &mut R, buf: &mut [u8], input: &str) -> Result<usize> {
+    loop {
+        match source.read(buf) {
+            Ok(n) => return Ok(n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::io(input, e)),
+        }
+    }
 }
 
 /// Recognises common wrong inputs from their first bytes.
@@ -93,35 +96,74 @@ fn sniff(head: &[u8], input: &str) -> Result<()> {
 impl<R: Read> IpcStreamReader<R> {
     /// The stream's schema.
     pub fn schema(&self) -> SchemaRef {
-        self.reader.schema()
+        self.schema.clone()
+    }
+
+    /// Feeds buffered bytes to the decoder, reading more when needed; `Ok(None)` with
+    /// `finished` set at the end of input.
+    fn decode_step(&mut self) -> Result<Option<RecordBatch>> {
+        loop {
+            if self.buffer.is_empty() {
+                let mut chunk = vec![0u8; READ_CHUNK_BYTES];
+                let n = read_some(&mut self.source, &mut chunk, &self.input)?;
+                if n == 0 {
+                    self.finished = true;
+                    return self.check_end().map(|_| None);
+                }
+                chunk.truncate(n);
+                self.buffer = Buffer::from_vec(chunk);
+            }
+            let decoded = self.decoder.decode(&mut self.buffer).map_err(|e| {
+                Error::arrow(
+                    format!("{}: truncated or corrupt Arrow IPC stream", self.input),
+                    e,
+                )
+            })?;
+            if decoded.is_some() {
+                return Ok(decoded);
+            }
+            if self.decoder.schema().is_some() && self.pending.is_none() && self.buffer.is_empty() {
+                // Schema known and input consumed: let the caller look before reading on.
+                return Ok(None);
+            }
+        }
+    }
+
+    /// At the end of input the decoder must have seen the end-of-stream marker.
+    fn check_end(&mut self) -> Result<()> {
+        self.decoder.finish().map_err(|e| {
+            Error::arrow(
+                format!("{}: truncated or corrupt Arrow IPC stream", self.input),
+                e,
+            )
+        })?;
+        // `finish` also accepts input that stops between two messages. Only a decoder that
+        // consumed the end-of-stream marker rejects further bytes, which tells the two apart.
+        let saw_end_marker = self
+            .decoder
+            .decode(&mut Buffer::from_vec(vec![0xFFu8]))
+            .is_err();
+        if saw_end_marker {
+            Ok(())
+        } else {
+            Err(Error::input(
+                &self.input,
+                "Arrow IPC stream ended without its end-of-stream marker (the producing command probably failed); nothing was written",
+            ))
+        }
     }
 
     /// The next batch, `None` at a proper end of stream.
     pub fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
-        if self.finished {
-            return Ok(None);
+        if let Some(batch) = self.pending.take() {
+            return Ok(Some(batch));
         }
-        match self.reader.next() {
-            Some(Ok(batch)) => Ok(Some(batch)),
-            Some(Err(e)) => Err(Error::arrow(
-                format!("{}: truncated or corrupt Arrow IPC stream", self.input),
-                e,
-            )),
-            None => {
-                self.finished = true;
-                let tracker = self.reader.get_ref().get_ref();
-                let complete = tracker.tail == EOS_MARKER
-                    || tracker.tail[4..] == LEGACY_EOS_MARKER && tracker.seen >= 4;
-                if complete {
-                    Ok(None)
-                } else {
-                    Err(Error::input(
-                        &self.input,
-                        "Arrow IPC stream ended without its end-of-stream marker (the producing command probably failed); nothing was written",
-                    ))
-                }
+        while !self.finished {
+            if let Some(batch) = self.decode_step()? {
+                return Ok(Some(batch));
             }
         }
+        Ok(None)
     }
 }
 
@@ -129,7 +171,14 @@ impl<R: Read> Iterator for IpcStreamReader<R> {
     type Item = Result<RecordBatch>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.next_batch().transpose()
+        match self.next_batch() {
+            Ok(Some(b)) => Some(Ok(b)),
+            Ok(None) => None,
+            Err(e) => {
+                self.finished = true;
+                Some(Err(e))
+            }
+        }
     }
 }
 

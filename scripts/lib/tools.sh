@@ -73,7 +73,7 @@ timed() {
     local start=$SECONDS
     "$@"
     local rc=$?
-    note "($(($SECONDS - start)) s: $1 ${2:-})"
+    note "($((SECONDS - start)) s: $1)"
     return $rc
 }
 
@@ -247,9 +247,12 @@ ensure_npm() {
         mkdir -p "${NPM_PREFIX}"
         note "npm install ${missing[*]}"
         npm install --prefix "${NPM_PREFIX}" --no-audit --no-fund --loglevel=error \
-            "${missing[@]}" </dev/null || die "npm install failed: ${missing[*]}"
+            "${missing[@]}" </dev/null >&2 || die "npm install failed: ${missing[*]}"
     fi
-    export PATH="${NPM_PREFIX}/node_modules/.bin:${PATH}"
+    case ":${PATH}:" in
+    *":${NPM_PREFIX}/node_modules/.bin:"*) ;;
+    *) export PATH="${NPM_PREFIX}/node_modules/.bin:${PATH}" ;;
+    esac
 }
 
 # ---------------------------------------------------------------------------------------
@@ -364,6 +367,7 @@ print_test_env() {
         fi
     done
     if [[ ${PATH} == *"${NPM_PREFIX}"* ]]; then
+        # shellcheck disable=SC2016 # $PATH is for the shell that evals this
         printf 'export PATH=%q:"$PATH"\n' "${NPM_PREFIX}/node_modules/.bin"
     fi
 }

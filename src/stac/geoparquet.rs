@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use arrow_array::{Array, ArrayRef, BinaryArray, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use parquet::arrow::arrow_writer::ArrowWriterOptions;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::metadata::KeyValue;
@@ -170,11 +171,15 @@ impl ItemsParquetWriter {
         let (schema, needs_cast) = normalised_schema(input_schema)?;
         let file = AtomicFile::create(path)?;
         let handle = file.handle()?;
-        // `geo` is written at close, from the geometries actually written.
+        // The file's key-value metadata — every schema key, `geo` recomputed from the geometries
+        // actually written, and `ARROW:schema` carrying them too — is written at close.
         let mut write_schema = schema.as_ref().clone();
-        write_schema.metadata.remove(GEO_KEY);
+        write_schema.metadata.clear();
         let write_schema = Arc::new(write_schema);
-        let writer = ArrowWriter::try_new(handle, write_schema.clone(), Some(writer_properties()))
+        let options = ArrowWriterOptions::new()
+            .with_properties(writer_properties())
+            .with_skip_arrow_metadata(true);
+        let writer = ArrowWriter::try_new_with_options(handle, write_schema.clone(), options)
             .map_err(|e| Error::parquet(path.display().to_string(), e))?;
         Ok(Self {
             writer,
@@ -214,8 +219,20 @@ impl ItemsParquetWriter {
             .iter()
             .map(|k| k.geoparquet_name())
             .collect();
-        self.writer
-            .append_key_value_metadata(KeyValue::new(GEO_KEY.to_string(), geo_metadata(&names)));
+        let mut schema = self.schema.as_ref().clone();
+        schema
+            .metadata
+            .insert(GEO_KEY.to_string(), geo_metadata(&names));
+        let mut keys: Vec<_> = schema.metadata.iter().collect();
+        keys.sort();
+        for (k, v) in keys {
+            self.writer
+                .append_key_value_metadata(KeyValue::new(k.clone(), v.clone()));
+        }
+        self.writer.append_key_value_metadata(KeyValue::new(
+            "ARROW:schema".to_string(),
+            parquet::arrow::encode_arrow_schema(&schema),
+        ));
         let context = self.file.target().display().to_string();
         self.writer
             .close()
