@@ -154,8 +154,13 @@ ensure_apt() {
 base_python() {
     local py="${STACPKG_PYTHON_BASE:-python3}"
     command -v "${py}" >/dev/null 2>&1 || die "${py} not found: install CPython >= 3.11"
-    "${py}" -c 'import sys, venv; sys.exit(sys.version_info < (3, 11))' ||
-        die "${py} is older than 3.11 or lacks the venv module"
+    "${py}" -c 'import sys; sys.exit(sys.version_info < (3, 11))' ||
+        die "${py} is older than 3.11: set STACPKG_PYTHON_BASE to a CPython >= 3.11"
+    if ! "${py}" -c 'import ensurepip, venv' >/dev/null 2>&1; then
+        # Debian's own python3 ships venv/ensurepip in a separate package.
+        ensure_apt python3-venv >&2
+        "${py}" -c 'import ensurepip, venv' || die "${py} cannot create venvs (no ensurepip)"
+    fi
     printf '%s\n' "${py}"
 }
 
