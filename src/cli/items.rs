@@ -120,7 +120,7 @@ pub fn run(cmd: ItemsCommand) -> Result<u8> {
             let name = input::name(path.as_deref());
             let source = input::seekable(path.as_deref(), "STAC NDJSON", JSON_EXAMPLE)?;
             let options = read_options(batch.batch_size, &filter);
-            let items = NdjsonItems::scan(source, &name, options.clone())?;
+            let items = NdjsonItems::scan_file(source, &name, options.clone())?;
             warn_shape(&name, items.shape(), &options.filter);
             output::emit(items.schema(), items, None)?;
         }

@@ -10,7 +10,9 @@
 //! and a second parse. A JSON document (`from-json`) is held in memory whole, as its format
 //! forces; batches are still built from it one at a time.
 
+use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::os::unix::fs::FileExt;
 
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
@@ -101,60 +103,45 @@ fn for_each_item(
 /// Items from an NDJSON source, converted in two passes.
 pub struct NdjsonItems<R: Read + Seek> {
     reader: BufReader<R>,
+    buffer: Vec<u8>,
+    line: usize,
     input: String,
     options: ReadOptions,
     shape: ItemsShape,
     schema: SchemaRef,
     builder: ItemsBatchBuilder,
-    line: usize,
     bytes_in_batch: usize,
-    buffer: Vec<u8>,
     done: bool,
 }
 
 impl<R: Read + Seek> NdjsonItems<R> {
     /// Runs the first pass over `source` (discovering the schema) and rewinds it.
     pub fn scan(source: R, input: &str, options: ReadOptions) -> Result<Self> {
-        let mut reader = BufReader::with_capacity(256 * 1024, source);
-        let mut shape = ItemsShape::default();
-        let mut scratch = Vec::new();
-        let mut buffer = Vec::new();
-        let mut line = 0usize;
-        loop {
-            buffer.clear();
-            let n = reader
-                .read_until(b'\n', &mut buffer)
-                .map_err(|e| Error::io(input, e))?;
-            if n == 0 {
-                break;
-            }
-            line += 1;
-            let Some(doc) = parse_line(&buffer, input, line)? else {
-                continue;
-            };
-            let at = || format!("{input}: line {line}");
-            for_each_item(&doc, &at, &mut |item| {
-                if options.filter.matches_json(item) {
-                    observe_item(&mut shape, item, &mut scratch)
-                        .map_err(|p| Error::input(at(), p.0))?;
-                }
-                Ok(())
-            })?;
-        }
+        let mut reader = BufReader::with_capacity(READ_BUFFER_BYTES, source);
+        let (shape, _) = scan_lines(&mut reader, input, &options)?;
+        Self::after_scan(reader, shape, input, options)
+    }
+
+    fn after_scan(
+        mut reader: BufReader<R>,
+        shape: ItemsShape,
+        input: &str,
+        options: ReadOptions,
+    ) -> Result<Self> {
         reader
             .seek(SeekFrom::Start(0))
             .map_err(|e| Error::io(format!("{input}: rewinding for the second pass"), e))?;
         let schema = items_schema(&shape);
         Ok(Self {
             reader,
+            buffer: Vec::new(),
+            line: 0,
             input: input.to_string(),
             builder: ItemsBatchBuilder::new(schema.clone()),
             schema,
             shape,
             options,
-            line: 0,
             bytes_in_batch: 0,
-            buffer,
             done: false,
         })
     }
@@ -180,25 +167,15 @@ impl<R: Read + Seek> NdjsonItems<R> {
                 self.bytes_in_batch = 0;
                 return self.finish_batch().map(Some);
             }
-            self.buffer.clear();
-            let n = self
-                .reader
-                .read_until(b'\n', &mut self.buffer)
-                .map_err(|e| Error::io(&self.input, e))?;
-            if n == 0 {
+            let Some((line, n, doc)) = self.next_document()? else {
                 self.done = true;
                 if self.builder.is_empty() {
                     return Ok(None);
                 }
                 return self.finish_batch().map(Some);
-            }
-            self.line += 1;
-            let line = self.line;
-            let input = self.input.as_str();
-            let Some(doc) = parse_line(&self.buffer, input, line)? else {
-                continue;
             };
             self.bytes_in_batch += n;
+            let input = self.input.as_str();
             let at = || format!("{input}: line {line}");
             let builder = &mut self.builder;
             let filter = &self.options.filter;
@@ -208,6 +185,24 @@ impl<R: Read + Seek> NdjsonItems<R> {
                 }
                 Ok(())
             })?;
+        }
+    }
+
+    /// The next non-blank line of the second pass: its number, size in bytes and document.
+    fn next_document(&mut self) -> Result<Option<(usize, usize, Value)>> {
+        loop {
+            self.buffer.clear();
+            let n = self
+                .reader
+                .read_until(b'\n', &mut self.buffer)
+                .map_err(|e| Error::io(&self.input, e))?;
+            if n == 0 {
+                return Ok(None);
+            }
+            self.line += 1;
+            if let Some(doc) = parse_line(&self.buffer, &self.input, self.line)? {
+                return Ok(Some((self.line, n, doc)));
+            }
         }
     }
 
@@ -230,6 +225,156 @@ impl<R: Read + Seek> Iterator for NdjsonItems<R> {
                 Some(Err(e))
             }
         }
+    }
+}
+
+impl NdjsonItems<File> {
+    /// Like [`NdjsonItems::scan`], but large files are scanned by several threads at once
+    /// (each over its own byte range, split at line starts); their shapes merge in file order,
+    /// so the schema is the same as a sequential scan's.
+    pub fn scan_file(file: File, input: &str, options: ReadOptions) -> Result<Self> {
+        let len = file.metadata().map_err(|e| Error::io(input, e))?.len();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if threads < 2 || len < PARALLEL_SCAN_MIN_BYTES {
+            return Self::scan(file, input, options);
+        }
+        match scan_parallel(&file, len, input, &options, threads)? {
+            Some(shape) => {
+                let reader = BufReader::with_capacity(READ_BUFFER_BYTES, file);
+                Self::after_scan(reader, shape, input, options)
+            }
+            // A chunk failed: rescan sequentially so the error names the right line.
+            None => Self::scan(file, input, options),
+        }
+    }
+}
+
+/// Read buffer of each pass.
+const READ_BUFFER_BYTES: usize = 256 * 1024;
+/// Files smaller than this are scanned on one thread (thread start-up would not pay off).
+const PARALLEL_SCAN_MIN_BYTES: u64 = 8 * 1024 * 1024;
+
+/// The first-pass loop over lines: the union shape and the number of physical lines.
+fn scan_lines<B: BufRead>(
+    reader: &mut B,
+    input: &str,
+    options: &ReadOptions,
+) -> Result<(ItemsShape, usize)> {
+    let mut shape = ItemsShape::default();
+    let mut scratch = Vec::new();
+    let mut buffer = Vec::new();
+    let mut line = 0usize;
+    loop {
+        buffer.clear();
+        let n = reader
+            .read_until(b'\n', &mut buffer)
+            .map_err(|e| Error::io(input, e))?;
+        if n == 0 {
+            return Ok((shape, line));
+        }
+        line += 1;
+        let Some(doc) = parse_line(&buffer, input, line)? else {
+            continue;
+        };
+        let at = || format!("{input}: line {line}");
+        for_each_item(&doc, &at, &mut |item| {
+            if options.filter.matches_json(item) {
+                observe_item(&mut shape, item, &mut scratch)
+                    .map_err(|p| Error::input(at(), p.0))?;
+            }
+            Ok(())
+        })?;
+    }
+}
+
+/// Scans byte ranges of `file` on `threads` threads. `None` when any range failed (the caller
+/// rescans sequentially for an exact error location).
+fn scan_parallel(
+    file: &File,
+    len: u64,
+    input: &str,
+    options: &ReadOptions,
+    threads: usize,
+) -> Result<Option<ItemsShape>> {
+    let mut starts = vec![0u64];
+    for i in 1..threads as u64 {
+        let start = next_line_start(file, len * i / threads as u64, len)
+            .map_err(|e| Error::io(input, e))?;
+        if start > *starts.last().unwrap_or(&0) && start < len {
+            starts.push(start);
+        }
+    }
+    starts.push(len);
+    let results: Vec<Result<(ItemsShape, usize)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = starts
+            .windows(2)
+            .map(|range| {
+                let (start, end) = (range[0], range[1]);
+                scope.spawn(move || {
+                    let mut reader = BufReader::with_capacity(
+                        READ_BUFFER_BYTES,
+                        RangeReader {
+                            file,
+                            pos: start,
+                            end,
+                        },
+                    );
+                    scan_lines(&mut reader, input, options)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::input(input, "scanner thread panicked")))
+            })
+            .collect()
+    });
+    let mut merged = ItemsShape::default();
+    for result in results {
+        match result {
+            Ok((shape, _)) => merged.merge(shape),
+            Err(_) => return Ok(None),
+        }
+    }
+    Ok(Some(merged))
+}
+
+/// The offset of the first line starting at or after `pos`.
+fn next_line_start(file: &File, pos: u64, len: u64) -> std::io::Result<u64> {
+    let mut at = pos.saturating_sub(1);
+    let mut window = vec![0u8; 64 * 1024];
+    while at < len {
+        let n = file.read_at(&mut window, at)?;
+        if n == 0 {
+            break;
+        }
+        if let Some(i) = window[..n].iter().position(|&b| b == b'\n') {
+            return Ok(at + i as u64 + 1);
+        }
+        at += n as u64;
+    }
+    Ok(len)
+}
+
+/// Reads the byte range `pos..end` of a file with positioned reads (no shared cursor).
+struct RangeReader<'a> {
+    file: &'a File,
+    pos: u64,
+    end: u64,
+}
+
+impl Read for RangeReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let left = self.end.saturating_sub(self.pos);
+        if left == 0 {
+            return Ok(0);
+        }
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let n = self.file.read_at(&mut buf[..want], self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
     }
 }
 
@@ -336,5 +481,65 @@ impl Iterator for JsonItems {
                 .finish()
                 .map_err(|e| Error::arrow(format!("{}: building items batch", self.input), e)),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// An NDJSON file larger than the parallel-scan threshold, with a property and an asset
+    /// key that first appear near the end.
+    fn big_file(bad_line: Option<usize>) -> (tempfile::NamedTempFile, usize) {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        let filler = "x".repeat(900);
+        let count = (PARALLEL_SCAN_MIN_BYTES as usize / 1000) + 500;
+        for i in 0..count {
+            let extra = if i == count - 3 {
+                r#","late":true"#
+            } else {
+                ""
+            };
+            let asset = if i == count - 2 {
+                r#","late_asset":{"href":"b"}"#
+            } else {
+                ""
+            };
+            if Some(i + 1) == bad_line {
+                writeln!(file, "{{not json").unwrap();
+                continue;
+            }
+            writeln!(
+                file,
+                r#"{{"type":"Feature","id":"i{i}","properties":{{"f":"{filler}"{extra}}},"assets":{{"a":{{"href":"a"}}{asset}}}}}"#
+            )
+            .unwrap();
+        }
+        (file, count)
+    }
+
+    #[test]
+    fn parallel_scan_finds_the_same_schema() {
+        let (file, count) = big_file(None);
+        let parallel =
+            NdjsonItems::scan_file(file.reopen().unwrap(), "big", ReadOptions::default()).unwrap();
+        let sequential =
+            NdjsonItems::scan(file.reopen().unwrap(), "big", ReadOptions::default()).unwrap();
+        assert_eq!(parallel.schema(), sequential.schema());
+        assert_eq!(parallel.shape().count, count);
+        assert!(parallel.schema().field_with_name("late").is_ok());
+        let rows: usize = parallel.map(|b| b.unwrap().num_rows()).sum();
+        assert_eq!(rows, count);
+    }
+
+    #[test]
+    fn parallel_scan_errors_name_the_right_line() {
+        let (file, count) = big_file(Some(8000));
+        assert!(count > 8000);
+        let err = NdjsonItems::scan_file(file.reopen().unwrap(), "big", ReadOptions::default())
+            .err()
+            .unwrap();
+        assert!(err.to_string().starts_with("big: line 8000:"), "{err}");
     }
 }
