@@ -16,6 +16,7 @@
 //! Every test crate uses a different subset, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
+pub mod proxy;
 pub mod servers;
 
 use std::ffi::OsStr;
