@@ -30,7 +30,9 @@
 # ---------------------------------------------------------------------------------------
 
 # Debian packages (none yet; e.g. nginx-light docker-registry apache2-utils).
-APT_TOOLS=()
+APT_TOOLS=(
+    tmux # the TUI end-to-end test drives `stacpkg tui --demo` in a real terminal
+)
 
 # PyPI packages in the test venv ($TEST_VENV): independent readers/writers for format checks.
 #   pyarrow: reads our Parquet / IPC, checks schemas and metadata.
