@@ -13,5 +13,6 @@ pub mod parquet_io;
 pub mod preview;
 pub mod schema;
 pub mod stac;
+pub mod tui;
 
 pub use error::{Error, Result};

@@ -209,6 +209,29 @@ pub fn cell_text(array: &dyn Array, row: usize) -> String {
         .join(" ")
 }
 
+/// The value of one cell as JSON (what the preview's JSON text parses to); non-finite floats
+/// become `null`, non-JSON values (bytes, dates) their text.
+pub fn cell_json(array: &dyn Array, row: usize) -> serde_json::Value {
+    py_to_json(py_value(array, row))
+}
+
+fn py_to_json(v: Py) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Py::None => Value::Null,
+        Py::Bool(b) => Value::Bool(b),
+        Py::Int(s) => s
+            .parse::<i64>()
+            .map(Value::from)
+            .or_else(|_| s.parse::<u64>().map(Value::from))
+            .unwrap_or(Value::String(s)),
+        Py::Float(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
+        Py::Str(s) | Py::Other(s) => Value::String(s),
+        Py::List(items) => Value::Array(items.into_iter().map(py_to_json).collect()),
+        Py::Dict(map) => Value::Object(map.into_iter().map(|(k, v)| (k, py_to_json(v))).collect()),
+    }
+}
+
 /// A cell value as the Python tool saw it after `to_pylist()`.
 enum Py {
     None,

@@ -34,6 +34,7 @@
 #   nginx-light: the HTTP(S) asset server (tests/support/servers.rs `Nginx`).
 APT_TOOLS=(
     nginx-light
+    tmux # the TUI end-to-end test drives `stacpkg tui --demo` in a real terminal
 )
 
 # PyPI packages in the test venv ($TEST_VENV): independent readers/writers for format checks.

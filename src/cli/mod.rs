@@ -10,6 +10,7 @@ mod input;
 mod items;
 mod logging;
 mod output;
+mod tui;
 
 use std::process::ExitCode;
 
@@ -37,7 +38,7 @@ pub struct Cli {
     #[command(flatten)]
     verbosity: Verbosity,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 /// Diagnostics on stderr.
@@ -56,6 +57,8 @@ enum Command {
     /// Convert, filter and write STAC items tables
     #[command(subcommand)]
     Items(items::ItemsCommand),
+    /// Open the operator console (also what `stacpkg` alone does on a terminal)
+    Tui(tui::TuiArgs),
 }
 
 /// A usage problem found after parsing (exit 2), e.g. a terminal where a pipe is needed.
@@ -73,9 +76,16 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    logging::init(cli.verbosity.verbose, cli.verbosity.quiet);
-    let result = match cli.command {
+    let command = cli
+        .command
+        .unwrap_or_else(|| Command::Tui(tui::TuiArgs::default()));
+    // The console logs to a file in its state dir; stderr would scribble over the screen.
+    if !matches!(command, Command::Tui(_)) {
+        logging::init(cli.verbosity.verbose, cli.verbosity.quiet);
+    }
+    let result = match command {
         Command::Items(cmd) => items::run(cmd),
+        Command::Tui(args) => tui::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,0 +1,48 @@
+//! `stacpkg tui` (and bare `stacpkg` on a terminal): the operator console.
+
+use std::io::IsTerminal;
+
+use clap::Args;
+
+use super::{UsageError, EXIT_OK};
+
+/// Open the operator console (a terminal UI)
+#[derive(Debug, Args)]
+pub struct TuiArgs {
+    /// Catalogue to open: a local NDJSON, JSON or GeoParquet items file
+    source: Option<String>,
+    /// Draw at most this many frames a second (lower it on a slow SSH link)
+    #[arg(long, default_value_t = stacpkg::tui::app::DEFAULT_FPS, value_parser = clap::value_parser!(u32).range(1..=240))]
+    fps: u32,
+    /// Open the bundled demo catalogue, its assets served on 127.0.0.1 (no network needed)
+    #[arg(long, conflicts_with = "source")]
+    demo: bool,
+}
+
+impl Default for TuiArgs {
+    fn default() -> Self {
+        TuiArgs {
+            source: None,
+            fps: stacpkg::tui::app::DEFAULT_FPS,
+            demo: false,
+        }
+    }
+}
+
+/// Runs the console; refuses (exit 2) when stdout is not a terminal.
+pub fn run(args: TuiArgs) -> anyhow::Result<u8> {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(UsageError(
+            "the console needs a terminal on stdin and stdout; run it in a terminal, or use the \
+             `stacpkg items ...` commands in scripts and pipes (see `stacpkg --help`)"
+                .to_string(),
+        )
+        .into());
+    }
+    stacpkg::tui::run(stacpkg::tui::Options {
+        source: args.source,
+        fps: args.fps,
+        demo: args.demo,
+    })?;
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,341 @@
+//! The one keymap table: key → command, per scope.
+//!
+//! The hint bar and the `?` help overlay are generated from this table, so no view hard-codes
+//! a key. The defaults are embedded; a user file (`keymap.json` in the config dir) patches
+//! them: each of its bindings replaces whatever the same key did in the same scope.
+
+use std::fmt;
+use std::path::Path;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde::{Deserialize, Serialize};
+
+use super::msg::{Command, PaneId};
+
+/// Where a binding applies: everywhere, or in one pane (pane bindings win).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Every pane.
+    Global,
+    /// The search pane.
+    Search,
+    /// The items pane.
+    Items,
+}
+
+impl Scope {
+    fn pane(pane: PaneId) -> Scope {
+        match pane {
+            PaneId::Search => Scope::Search,
+            PaneId::Items => Scope::Items,
+        }
+    }
+}
+
+/// A key with modifiers, written like `q`, `ctrl-c`, `shift-tab`, `enter`, `pgdn`, `f2`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeySpec {
+    /// The key.
+    pub code: KeyCode,
+    /// Ctrl / Alt (Shift is part of the character for printable keys).
+    pub mods: KeyModifiers,
+}
+
+impl KeySpec {
+    /// Parses the written form.
+    pub fn parse(text: &str) -> Result<KeySpec, String> {
+        let mut mods = KeyModifiers::NONE;
+        let mut rest = text;
+        loop {
+            if let Some(r) = rest.strip_prefix("ctrl-") {
+                mods |= KeyModifiers::CONTROL;
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix("alt-") {
+                mods |= KeyModifiers::ALT;
+                rest = r;
+            } else {
+                break;
+            }
+        }
+        let code = match rest {
+            "enter" => KeyCode::Enter,
+            "esc" => KeyCode::Esc,
+            "tab" => KeyCode::Tab,
+            "shift-tab" => KeyCode::BackTab,
+            "space" => KeyCode::Char(' '),
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "pgup" => KeyCode::PageUp,
+            "pgdn" => KeyCode::PageDown,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "backspace" => KeyCode::Backspace,
+            "delete" => KeyCode::Delete,
+            f if f.len() > 1 && f.starts_with('f') && f[1..].parse::<u8>().is_ok() => {
+                KeyCode::F(f[1..].parse().unwrap_or(1))
+            }
+            c if c.chars().count() == 1 => KeyCode::Char(c.chars().next().unwrap_or(' ')),
+            _ => {
+                return Err(format!(
+                    "unknown key {text:?} (e.g. q, ctrl-c, enter, pgdn, f2)"
+                ))
+            }
+        };
+        Ok(KeySpec { code, mods })
+    }
+
+    /// Whether a terminal key event is this key.
+    pub fn matches(&self, key: &KeyEvent) -> bool {
+        let mods = key.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT);
+        let code = match key.code {
+            KeyCode::Char(c) if mods.contains(KeyModifiers::CONTROL) => {
+                KeyCode::Char(c.to_ascii_lowercase())
+            }
+            c => c,
+        };
+        code == self.code && mods == self.mods
+    }
+}
+
+impl fmt::Display for KeySpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            f.write_str("ctrl-")?;
+        }
+        if self.mods.contains(KeyModifiers::ALT) {
+            f.write_str("alt-")?;
+        }
+        match self.code {
+            KeyCode::Enter => f.write_str("enter"),
+            KeyCode::Esc => f.write_str("esc"),
+            KeyCode::Tab => f.write_str("tab"),
+            KeyCode::BackTab => f.write_str("shift-tab"),
+            KeyCode::Char(' ') => f.write_str("space"),
+            KeyCode::Up => f.write_str("↑"),
+            KeyCode::Down => f.write_str("↓"),
+            KeyCode::Left => f.write_str("←"),
+            KeyCode::Right => f.write_str("→"),
+            KeyCode::PageUp => f.write_str("pgup"),
+            KeyCode::PageDown => f.write_str("pgdn"),
+            KeyCode::Home => f.write_str("home"),
+            KeyCode::End => f.write_str("end"),
+            KeyCode::Backspace => f.write_str("backspace"),
+            KeyCode::Delete => f.write_str("delete"),
+            KeyCode::F(n) => write!(f, "f{n}"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+/// One row of the table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    /// The key.
+    pub key: KeySpec,
+    /// What it does.
+    pub command: Command,
+    /// Where.
+    pub scope: Scope,
+}
+
+/// The embedded defaults: (scope, key, command). The first key of a command is its hint.
+const DEFAULTS: &[(Scope, &str, Command)] = &[
+    (Scope::Global, "q", Command::Quit),
+    (Scope::Global, "ctrl-c", Command::ForceQuit),
+    (Scope::Global, "?", Command::ToggleHelp),
+    (Scope::Global, "tab", Command::NextPane),
+    (Scope::Global, "shift-tab", Command::PrevPane),
+    (Scope::Global, "1", Command::FocusSearch),
+    (Scope::Global, "2", Command::FocusItems),
+    (Scope::Global, "esc", Command::Cancel),
+    (Scope::Global, "up", Command::Up),
+    (Scope::Global, "k", Command::Up),
+    (Scope::Global, "down", Command::Down),
+    (Scope::Global, "j", Command::Down),
+    (Scope::Global, "pgup", Command::PageUp),
+    (Scope::Global, "pgdn", Command::PageDown),
+    (Scope::Global, "home", Command::Top),
+    (Scope::Global, "g", Command::Top),
+    (Scope::Global, "end", Command::Bottom),
+    (Scope::Global, "G", Command::Bottom),
+    (Scope::Items, "space", Command::ToggleMark),
+    (Scope::Items, "enter", Command::OpenItem),
+    (Scope::Items, "/", Command::StartFilter),
+    (Scope::Items, "s", Command::Sort),
+    (Scope::Items, "left", Command::Left),
+    (Scope::Items, "h", Command::Left),
+    (Scope::Items, "right", Command::Right),
+    (Scope::Items, "l", Command::Right),
+    (Scope::Items, "c", Command::ChooseColumns),
+    (Scope::Items, "a", Command::MarkAll),
+    (Scope::Search, "e", Command::EditField),
+    (Scope::Search, "enter", Command::RunSearch),
+    (Scope::Search, "r", Command::RecallSearch),
+];
+
+/// A user keymap file: bindings that patch the defaults.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeymapFile {
+    bindings: Vec<FileBinding>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileBinding {
+    key: String,
+    command: Command,
+    #[serde(default = "global")]
+    scope: Scope,
+}
+
+fn global() -> Scope {
+    Scope::Global
+}
+
+/// The keymap: defaults, patched by the user's file.
+#[derive(Debug, Clone)]
+pub struct Keymap {
+    bindings: Vec<Binding>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        let bindings = DEFAULTS
+            .iter()
+            .map(|(scope, key, command)| Binding {
+                key: KeySpec::parse(key).expect("default keys parse"),
+                command: *command,
+                scope: *scope,
+            })
+            .collect();
+        Keymap { bindings }
+    }
+}
+
+impl Keymap {
+    /// The defaults patched by `path` if it exists.
+    pub fn load(path: &Path) -> anyhow::Result<Keymap> {
+        let mut keymap = Keymap::default();
+        match std::fs::read_to_string(path) {
+            Ok(text) => keymap.patch_json(&text).map_err(|e| {
+                anyhow::anyhow!("keymap {}: {e}; fix or remove the file", path.display())
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(anyhow::anyhow!("keymap {}: {e}", path.display())),
+        }
+        Ok(keymap)
+    }
+
+    /// Applies a user keymap document (`{"bindings": [{"key", "command", "scope"}]}`).
+    pub fn patch_json(&mut self, text: &str) -> Result<(), String> {
+        let file: KeymapFile = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        for b in file.bindings {
+            let key = KeySpec::parse(&b.key)?;
+            self.bindings
+                .retain(|old| !(old.key == key && old.scope == b.scope));
+            self.bindings.push(Binding {
+                key,
+                command: b.command,
+                scope: b.scope,
+            });
+        }
+        Ok(())
+    }
+
+    /// The command a key means in a pane: the pane's binding first, then the global one.
+    pub fn lookup(&self, pane: PaneId, key: &KeyEvent) -> Option<Command> {
+        let scope = Scope::pane(pane);
+        let find = |s: Scope| {
+            self.bindings
+                .iter()
+                .find(|b| b.scope == s && b.key.matches(key))
+                .map(|b| b.command)
+        };
+        find(scope).or_else(|| find(Scope::Global))
+    }
+
+    /// The first key bound to a command in a pane (for prompts such as "press ? for help").
+    pub fn key_for(&self, pane: PaneId, command: Command) -> Option<KeySpec> {
+        let scope = Scope::pane(pane);
+        self.bindings
+            .iter()
+            .filter(|b| b.scope == scope || b.scope == Scope::Global)
+            .find(|b| b.command == command)
+            .map(|b| b.key)
+    }
+
+    /// (keys, description) for each command reachable in `pane`, pane commands first.
+    pub fn hints(&self, pane: PaneId) -> Vec<(Vec<String>, &'static str)> {
+        self.entries(Scope::pane(pane))
+            .into_iter()
+            .chain(self.entries(Scope::Global))
+            .collect()
+    }
+
+    /// (keys, description) for every command bound in exactly `scope`.
+    pub fn entries(&self, scope: Scope) -> Vec<(Vec<String>, &'static str)> {
+        let mut out: Vec<(Command, Vec<String>)> = Vec::new();
+        for b in self.bindings.iter().filter(|b| b.scope == scope) {
+            match out.iter_mut().find(|(c, _)| *c == b.command) {
+                Some((_, keys)) => keys.push(b.key.to_string()),
+                None => out.push((b.command, vec![b.key.to_string()])),
+            }
+        }
+        out.into_iter()
+            .map(|(c, keys)| (keys, c.description()))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, mods)
+    }
+
+    #[test]
+    fn pane_bindings_win_over_global_ones() {
+        let km = Keymap::default();
+        let enter = key(KeyCode::Enter, KeyModifiers::NONE);
+        assert_eq!(km.lookup(PaneId::Items, &enter), Some(Command::OpenItem));
+        assert_eq!(km.lookup(PaneId::Search, &enter), Some(Command::RunSearch));
+        let q = key(KeyCode::Char('q'), KeyModifiers::NONE);
+        assert_eq!(km.lookup(PaneId::Items, &q), Some(Command::Quit));
+        let shift_g = key(KeyCode::Char('G'), KeyModifiers::SHIFT);
+        assert_eq!(km.lookup(PaneId::Items, &shift_g), Some(Command::Bottom));
+        let ctrl_c = key(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(km.lookup(PaneId::Items, &ctrl_c), Some(Command::ForceQuit));
+    }
+
+    #[test]
+    fn user_file_patches_defaults() {
+        let mut km = Keymap::default();
+        km.patch_json(
+            r#"{"bindings":[{"key":"x","command":"quit"},{"key":"q","command":"toggle_help"}]}"#,
+        )
+        .unwrap();
+        let x = key(KeyCode::Char('x'), KeyModifiers::NONE);
+        let q = key(KeyCode::Char('q'), KeyModifiers::NONE);
+        assert_eq!(km.lookup(PaneId::Items, &x), Some(Command::Quit));
+        assert_eq!(km.lookup(PaneId::Items, &q), Some(Command::ToggleHelp));
+        assert!(km
+            .patch_json(r#"{"bindings":[{"key":"x","command":"fly"}]}"#)
+            .unwrap_err()
+            .contains("fly"));
+    }
+
+    #[test]
+    fn hints_join_keys_of_one_command() {
+        let km = Keymap::default();
+        let hints = km.hints(PaneId::Items);
+        assert_eq!(hints[0], (vec!["space".to_string()], "mark"));
+        assert!(hints.contains(&(vec!["↑".to_string(), "k".to_string()], "up")));
+    }
+}

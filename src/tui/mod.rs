@@ -1,0 +1,187 @@
+//! The operator console: a terminal UI over the engine, Elm-style.
+//!
+//! One [`model::Model`] is owned by the app loop ([`app`]) and changed only by
+//! [`update::update`], which is synchronous and does no I/O; views ([`view`]) are pure
+//! functions of the model. Everything that reads files, sorts big tables or talks to servers is
+//! a task in the task layer ([`tasks`], bodies in [`jobs`]) that reports back through one
+//! bounded inbox; results carry generations so a newer request always wins. Keys, the hint bar
+//! and the help overlay come from one table ([`keymap`]). Logs go to a file in the state dir.
+
+pub mod app;
+pub mod compute;
+pub mod demo;
+pub mod fileserver;
+pub mod jobs;
+pub mod keymap;
+pub mod model;
+pub mod msg;
+pub mod panes;
+pub mod tasks;
+pub mod terminal;
+pub mod theme;
+pub mod update;
+pub mod view;
+pub mod widgets;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use futures::StreamExt;
+use tokio::sync::mpsc;
+
+use self::app::{Effects, INBOX_CAPACITY};
+use self::keymap::Keymap;
+use self::model::Model;
+use self::msg::Msg;
+use self::tasks::TaskKind;
+use self::theme::Theme;
+
+/// How the console starts.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// A catalogue to open at once.
+    pub source: Option<String>,
+    /// Frames per second at most.
+    pub fps: u32,
+    /// Serve and open the bundled demo catalogue.
+    pub demo: bool,
+}
+
+/// Where the console keeps its files: XDG dirs via `directories`, each with an env override.
+#[derive(Debug, Clone)]
+pub struct Dirs {
+    /// Keymap (`STACPKG_CONFIG_DIR`, else `$XDG_CONFIG_HOME/stacpkg`).
+    pub config: PathBuf,
+    /// Log file, remembered searches, demo copy (`STACPKG_STATE_DIR`, else
+    /// `$XDG_STATE_HOME/stacpkg`).
+    pub state: PathBuf,
+}
+
+impl Dirs {
+    /// Resolves the directories.
+    pub fn resolve() -> anyhow::Result<Dirs> {
+        let project = directories::ProjectDirs::from("", "", "stacpkg");
+        let pick = |env: &str, fallback: Option<PathBuf>| -> anyhow::Result<PathBuf> {
+            std::env::var_os(env)
+                .map(PathBuf::from)
+                .or(fallback)
+                .with_context(|| format!("no home directory found; set {env}"))
+        };
+        let config = pick(
+            "STACPKG_CONFIG_DIR",
+            project.as_ref().map(|p| p.config_dir().to_path_buf()),
+        )?;
+        let state = pick(
+            "STACPKG_STATE_DIR",
+            project.as_ref().map(|p| {
+                p.state_dir()
+                    .unwrap_or_else(|| p.data_local_dir())
+                    .to_path_buf()
+            }),
+        )?;
+        Ok(Dirs { config, state })
+    }
+}
+
+/// Sends tracing output to `tui.log` in the state dir (never to the screen).
+fn init_file_log(dirs: &Dirs) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(&dirs.state)
+        .with_context(|| format!("creating state directory {}", dirs.state.display()))?;
+    let path = dirs.state.join("tui.log");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .with_context(|| format!("opening log file {}", path.display()))?;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("STACPKG_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(Arc::new(file))
+        .with_ansi(false)
+        .try_init();
+    Ok(path)
+}
+
+/// Runs the console on the real terminal until the user quits. The caller checks that stdout
+/// is a terminal.
+pub fn run(options: Options) -> anyhow::Result<()> {
+    let dirs = Dirs::resolve()?;
+    let log = init_file_log(&dirs)?;
+    tracing::info!("console starting; log at {}", log.display());
+    let keymap = Keymap::load(&dirs.config.join("keymap.json"))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(run_async(options, dirs, keymap))
+}
+
+async fn run_async(options: Options, dirs: Dirs, keymap: Keymap) -> anyhow::Result<()> {
+    let demo = if options.demo {
+        Some(demo::start(&dirs.state).await?)
+    } else {
+        None
+    };
+    let (tx, mut rx) = mpsc::channel(INBOX_CAPACITY);
+    let mut effects = Effects {
+        tasks: tasks::TaskManager::new(tx.clone()),
+        state_dir: Some(dirs.state.clone()),
+    };
+    let (mut terminal, guard) = terminal::enter().context("entering the terminal UI")?;
+    let size = terminal.size()?;
+    let mut model = Model::new(keymap, Theme::from_env(), (size.width, size.height));
+    model.search.history = jobs::read_history(&dirs.state);
+    let source = demo
+        .as_ref()
+        .map(|d| d.items_path.display().to_string())
+        .or(options.source);
+    if let Some(source) = source {
+        model.search.form.source = source;
+        for effect in update::run_search(&mut model) {
+            effects.run(effect);
+        }
+    }
+    if let Some(d) = &demo {
+        model.say(format!("demo: assets served at {}", d.base_url), false);
+    }
+    effects
+        .tasks
+        .spawn(TaskKind::Terminal, move |token| async move {
+            let mut events = EventStream::new();
+            loop {
+                let event = tokio::select! {
+                    () = token.cancelled() => return Ok(()),
+                    e = events.next() => e,
+                };
+                let msg = match event {
+                    Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => Msg::Key(k),
+                    Some(Ok(Event::Resize(width, height))) => Msg::Resized { width, height },
+                    Some(Ok(_)) => continue,
+                    Some(Err(e)) => return Err(e).context("reading terminal events"),
+                    None => return Ok(()),
+                };
+                if tx.send(msg).await.is_err() {
+                    return Ok(());
+                }
+            }
+        });
+    let result = app::run_loop(&mut model, &mut rx, &mut effects, options.fps, |model| {
+        crossterm::queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
+        terminal.draw(|frame| {
+            view::draw(frame, model);
+        })?;
+        crossterm::execute!(terminal.backend_mut(), EndSynchronizedUpdate)
+    })
+    .await;
+    effects.tasks.shutdown().await;
+    drop(terminal);
+    drop(guard);
+    drop(demo);
+    tracing::info!("console stopped");
+    result.context("drawing the terminal UI")
+}

@@ -1,0 +1,131 @@
+//! The one Model, owned by the app loop and changed only by `update`.
+
+use super::keymap::Keymap;
+use super::msg::PaneId;
+use super::panes::items::ItemsPane;
+use super::panes::search::SearchPane;
+use super::theme::Theme;
+
+/// A popup over the panes (one at a time).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Popup {
+    /// The keymap, generated from the table.
+    Help {
+        /// First line shown.
+        scroll: usize,
+    },
+    /// An item as JSON.
+    Json {
+        /// The item id.
+        title: String,
+        /// Pretty-printed lines.
+        lines: Vec<String>,
+        /// First line shown.
+        scroll: usize,
+    },
+    /// Column chooser.
+    Columns {
+        /// The column under the cursor.
+        cursor: usize,
+    },
+    /// "Work is running; quit anyway?"
+    ConfirmQuit,
+}
+
+/// What a text input edits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputTarget {
+    /// The items filter.
+    Filter,
+    /// A search form field.
+    Field(usize),
+}
+
+/// A text input in progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    /// What it edits.
+    pub target: InputTarget,
+    /// The text so far.
+    pub text: String,
+}
+
+/// A one-line message in the status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    /// The text.
+    pub text: String,
+    /// Whether it reports a failure.
+    pub is_error: bool,
+}
+
+/// Everything the console shows.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// The focused pane.
+    pub focus: PaneId,
+    /// Search pane state.
+    pub search: SearchPane,
+    /// Items pane state.
+    pub items: ItemsPane,
+    /// Keys.
+    pub keymap: Keymap,
+    /// Styles.
+    pub theme: Theme,
+    /// The open popup.
+    pub popup: Option<Popup>,
+    /// A text input being typed.
+    pub input: Option<Input>,
+    /// The last message.
+    pub status: Option<Status>,
+    /// Terminal size (columns, rows).
+    pub size: (u16, u16),
+    /// Whether something changed since the last frame.
+    pub is_dirty: bool,
+    /// Source of generations for loads and views.
+    pub next_generation: u64,
+}
+
+impl Model {
+    /// A fresh console.
+    pub fn new(keymap: Keymap, theme: Theme, size: (u16, u16)) -> Model {
+        Model {
+            focus: PaneId::Search,
+            search: SearchPane::default(),
+            items: ItemsPane::default(),
+            keymap,
+            theme,
+            popup: None,
+            input: None,
+            status: None,
+            size,
+            is_dirty: true,
+            next_generation: 1,
+        }
+    }
+
+    /// Rows of the items table body (screen minus tabs, summary, header and status bar).
+    pub fn page_rows(&self) -> usize {
+        (self.size.1 as usize).saturating_sub(4).max(1)
+    }
+
+    /// Whether work is running that quitting would cut short.
+    pub fn is_busy(&self) -> bool {
+        use super::panes::items::Phase;
+        matches!(self.items.phase, Phase::Loading | Phase::Streaming)
+    }
+
+    /// A new generation number.
+    pub fn generation(&mut self) -> u64 {
+        self.next_generation += 1;
+        self.next_generation
+    }
+
+    /// Sets the status line.
+    pub fn say(&mut self, text: impl Into<String>, is_error: bool) {
+        self.status = Some(Status {
+            text: text.into(),
+            is_error,
+        });
+    }
+}

@@ -1,0 +1,229 @@
+//! Messages into the app loop and effects out of it.
+//!
+//! [`Command`] is the one enum of user intents: the keymap table maps keys to it, the hint bar
+//! and help overlay describe it, and its serde names are what a user keymap file writes.
+//! [`Msg`] wraps a command, a raw terminal event, or a notification from the task layer (past
+//! tense, carrying the generation it belongs to so stale results can be dropped). [`Effect`] is
+//! what `update` asks the task layer to do; `update` itself never does I/O.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
+use crossterm::event::KeyEvent;
+use serde::{Deserialize, Serialize};
+
+use super::panes::items::{RowRef, ViewSpec};
+use super::tasks::{TaskId, TaskKind};
+use crate::items::ItemFilter;
+
+/// The panes, in tab order; number keys 1..=N focus them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaneId {
+    /// Where items come from: source and filters.
+    Search,
+    /// The items table.
+    Items,
+}
+
+impl PaneId {
+    /// Every pane, in tab order.
+    pub const ALL: [PaneId; 2] = [PaneId::Search, PaneId::Items];
+
+    /// The tab title.
+    pub fn title(self) -> &'static str {
+        match self {
+            PaneId::Search => "Search",
+            PaneId::Items => "Items",
+        }
+    }
+}
+
+/// A user intent. One doc line each; `description` is what the hint bar and help show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Command {
+    /// Quit (asks first while work is running).
+    Quit,
+    /// Quit now, cancelling running work.
+    ForceQuit,
+    /// Show or hide the help overlay.
+    ToggleHelp,
+    /// Focus the next pane.
+    NextPane,
+    /// Focus the previous pane.
+    PrevPane,
+    /// Focus the search pane.
+    FocusSearch,
+    /// Focus the items pane.
+    FocusItems,
+    /// Close the popup, or cancel the focused pane's work.
+    Cancel,
+    /// Move the cursor up.
+    Up,
+    /// Move the cursor down.
+    Down,
+    /// Move a page up.
+    PageUp,
+    /// Move a page down.
+    PageDown,
+    /// Jump to the first row.
+    Top,
+    /// Jump to the last row.
+    Bottom,
+    /// Select the column to the left.
+    Left,
+    /// Select the column to the right.
+    Right,
+    /// Mark or unmark the row under the cursor.
+    ToggleMark,
+    /// Mark every shown row, or clear the marks if all are marked.
+    MarkAll,
+    /// Open the item under the cursor as JSON.
+    OpenItem,
+    /// Filter rows by text.
+    StartFilter,
+    /// Sort by the selected column (again: reverse; third time: unsorted).
+    Sort,
+    /// Choose which columns are shown.
+    ChooseColumns,
+    /// Edit the selected search field.
+    EditField,
+    /// Run the search.
+    RunSearch,
+    /// Fill the form from the selected remembered search.
+    RecallSearch,
+    /// Panic inside a task (to test that the console survives it).
+    DebugPanicTask,
+}
+
+impl Command {
+    /// The one description shown in the hint bar and in the help overlay.
+    pub fn description(self) -> &'static str {
+        match self {
+            Command::Quit => "quit",
+            Command::ForceQuit => "quit now",
+            Command::ToggleHelp => "help",
+            Command::NextPane => "next pane",
+            Command::PrevPane => "previous pane",
+            Command::FocusSearch => "search pane",
+            Command::FocusItems => "items pane",
+            Command::Cancel => "close / cancel",
+            Command::Up => "up",
+            Command::Down => "down",
+            Command::PageUp => "page up",
+            Command::PageDown => "page down",
+            Command::Top => "first row",
+            Command::Bottom => "last row",
+            Command::Left => "column left",
+            Command::Right => "column right",
+            Command::ToggleMark => "mark",
+            Command::MarkAll => "mark all",
+            Command::OpenItem => "open JSON",
+            Command::StartFilter => "filter",
+            Command::Sort => "sort by column",
+            Command::ChooseColumns => "columns",
+            Command::EditField => "edit field",
+            Command::RunSearch => "run",
+            Command::RecallSearch => "recall search",
+            Command::DebugPanicTask => "panic in a task (test)",
+        }
+    }
+}
+
+/// Everything the app loop receives.
+#[derive(Debug)]
+pub enum Msg {
+    /// A user intent (from the keymap or a test).
+    Command(Command),
+    /// A key the keymap resolves (or a text input consumes).
+    Key(KeyEvent),
+    /// The terminal was resized.
+    Resized {
+        /// Columns.
+        width: u16,
+        /// Rows.
+        height: u16,
+    },
+    /// A load opened its source and knows the schema.
+    ItemsOpened {
+        /// The load it belongs to.
+        generation: u64,
+        /// The items schema.
+        schema: SchemaRef,
+    },
+    /// A batch of items arrived.
+    ItemsBatch {
+        /// The load it belongs to.
+        generation: u64,
+        /// The rows.
+        batch: RecordBatch,
+        /// Seconds since the load started (for the rate).
+        elapsed_secs: f64,
+    },
+    /// A load finished.
+    ItemsDone {
+        /// The load it belongs to.
+        generation: u64,
+        /// Seconds since the load started.
+        elapsed_secs: f64,
+    },
+    /// A load failed.
+    ItemsFailed {
+        /// The load it belongs to.
+        generation: u64,
+        /// One line, with the cause chain.
+        error: String,
+    },
+    /// A filtered / sorted row order was computed.
+    ViewComputed {
+        /// The view request it answers.
+        generation: u64,
+        /// The rows to show, in order.
+        rows: Arc<Vec<RowRef>>,
+    },
+    /// A task ended (for any reason); panics and errors carry a message.
+    TaskEnded {
+        /// Which task.
+        id: TaskId,
+        /// What it was doing.
+        kind: TaskKind,
+        /// `Some` if it failed or panicked.
+        failure: Option<String>,
+    },
+}
+
+/// What `update` asks the outside world to do.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    /// Start reading items from a local catalogue (cancelling any previous load).
+    LoadItems {
+        /// The generation its messages will carry.
+        generation: u64,
+        /// NDJSON, JSON or GeoParquet file.
+        path: PathBuf,
+        /// Which items to keep.
+        filter: ItemFilter,
+        /// Stop after this many items.
+        max_items: Option<usize>,
+    },
+    /// Cancel the running load.
+    CancelLoad,
+    /// Compute a filtered / sorted row order off the UI thread.
+    ComputeView {
+        /// The generation the answer will carry.
+        generation: u64,
+        /// The batches (cheap clones of shared buffers).
+        batches: Vec<RecordBatch>,
+        /// What to compute.
+        spec: ViewSpec,
+    },
+    /// Remember a search in the state dir.
+    SaveHistory(Vec<super::panes::search::SearchForm>),
+    /// Panic inside a task.
+    PanicInTask,
+    /// Leave the loop (tasks are cancelled and drained).
+    Quit,
+}

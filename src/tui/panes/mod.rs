@@ -1,0 +1,4 @@
+//! One module per pane: its state and its (pure) view.
+
+pub mod items;
+pub mod search;

@@ -1,0 +1,132 @@
+//! The whole screen as a pure function of the Model: tabs, the focused pane, the status bar
+//! (a prompt, the last message, or the focused pane's keys from the keymap), and popups.
+
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use super::model::{InputTarget, Model};
+use super::msg::{Command, PaneId};
+use super::panes;
+use super::theme::Role;
+use super::widgets::popup;
+
+/// The rects one frame drew (for hit-testing and tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Drawn {
+    /// The tab row.
+    pub tabs: Rect,
+    /// The focused pane.
+    pub body: Rect,
+    /// The status bar.
+    pub status: Rect,
+    /// The popup, if one is open.
+    pub popup: Option<Rect>,
+}
+
+/// Draws a frame.
+pub fn draw(frame: &mut Frame<'_>, model: &Model) -> Drawn {
+    let area = frame.area();
+    let tabs = Rect {
+        height: 1.min(area.height),
+        ..area
+    };
+    let status = Rect {
+        y: area.y + area.height.saturating_sub(1),
+        height: 1.min(area.height),
+        ..area
+    };
+    let body = Rect {
+        y: area.y + 1,
+        height: area.height.saturating_sub(2),
+        ..area
+    };
+    draw_tabs(frame, tabs, model);
+    match model.focus {
+        PaneId::Search => {
+            let editing = match &model.input {
+                Some(i) if matches!(i.target, InputTarget::Field(_)) => Some(i.text.as_str()),
+                _ => None,
+            };
+            panes::search::draw(frame, body, &model.search, editing, &model.theme);
+        }
+        PaneId::Items => panes::items::draw(frame, body, &model.items, &model.theme),
+    }
+    draw_status(frame, status, model);
+    let popup = popup::draw(frame, body, model);
+    Drawn {
+        tabs,
+        body,
+        status,
+        popup,
+    }
+}
+
+fn draw_tabs(frame: &mut Frame<'_>, area: Rect, model: &Model) {
+    let mut spans = vec![Span::styled("stacpkg ", model.theme.style(Role::Header))];
+    for (i, pane) in PaneId::ALL.iter().enumerate() {
+        let style = if *pane == model.focus {
+            model.theme.style(Role::TabActive)
+        } else {
+            model.theme.style(Role::TabInactive)
+        };
+        spans.push(Span::styled(format!(" {} {} ", i + 1, pane.title()), style));
+        spans.push(Span::raw(" "));
+    }
+    if let Some(key) = model.keymap.key_for(model.focus, Command::ToggleHelp) {
+        spans.push(Span::styled(
+            format!("  {key} help"),
+            model.theme.style(Role::Dim),
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn draw_status(frame: &mut Frame<'_>, area: Rect, model: &Model) {
+    let theme = &model.theme;
+    let line = if let Some(input) = &model.input {
+        let label = match input.target {
+            InputTarget::Filter => "filter: ".to_string(),
+            InputTarget::Field(i) => format!("{}: ", panes::search::FIELDS[i]),
+        };
+        Line::from(vec![
+            Span::styled(label, theme.style(Role::Key)),
+            Span::styled(format!("{}▏", input.text), theme.style(Role::Input)),
+            Span::styled("  enter apply · esc cancel", theme.style(Role::Dim)),
+        ])
+    } else if let Some(status) = &model.status {
+        let (glyph, role) = if status.is_error {
+            ("✗ ", Role::Bad)
+        } else {
+            ("✓ ", Role::Good)
+        };
+        Line::from(vec![
+            Span::styled(glyph, theme.style(role)),
+            Span::raw(status.text.clone()),
+            Span::styled("  · ", theme.style(Role::Dim)),
+            hints_span(model, area.width as usize / 2),
+        ])
+    } else {
+        Line::from(hints_span(model, area.width as usize))
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+/// The focused pane's keys, as many as fit in `width` cells.
+fn hints_span(model: &Model, width: usize) -> Span<'static> {
+    let mut text = String::new();
+    for (keys, desc) in model.keymap.hints(model.focus) {
+        let keys = keys.first().cloned().unwrap_or_default();
+        let piece = format!("{keys} {desc}");
+        let extra = if text.is_empty() { 0 } else { 2 };
+        if text.chars().count() + extra + piece.chars().count() > width {
+            break;
+        }
+        if !text.is_empty() {
+            text.push_str("  ");
+        }
+        text.push_str(&piece);
+    }
+    Span::styled(text, model.theme.style(Role::Dim))
+}

@@ -1,0 +1,3 @@
+//! Reusable drawing pieces: popups, the hint bar.
+
+pub mod popup;
