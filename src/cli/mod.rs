@@ -10,6 +10,8 @@ mod input;
 mod items;
 mod logging;
 mod output;
+mod search;
+mod search_out;
 
 use std::process::ExitCode;
 
@@ -56,6 +58,7 @@ enum Command {
     /// Convert, filter and write STAC items tables
     #[command(subcommand)]
     Items(items::ItemsCommand),
+    Search(Box<search::SearchArgs>),
 }
 
 /// A usage problem found after parsing (exit 2), e.g. a terminal where a pipe is needed.
@@ -76,6 +79,7 @@ pub fn main() -> ExitCode {
     logging::init(cli.verbosity.verbose, cli.verbosity.quiet);
     let result = match cli.command {
         Command::Items(cmd) => items::run(cmd),
+        Command::Search(args) => search::run(*args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
