@@ -29,15 +29,24 @@
 # behaviour, and a silent upgrade must not change what "compatible" means.
 # ---------------------------------------------------------------------------------------
 
-# Debian packages (none yet; e.g. nginx-light docker-registry apache2-utils).
-APT_TOOLS=()
+# Debian packages.
+#   postgresql-15, postgresql-15-postgis-3: a private cluster for `rustac serve --pgstac`
+#     (search tests: CQL2 filter, sortby, token paging); started by the tests with initdb/pg_ctl.
+APT_TOOLS=(
+    postgresql-15
+    postgresql-15-postgis-3
+)
 
 # PyPI packages in the test venv ($TEST_VENV): independent readers/writers for format checks.
 #   pyarrow: reads our Parquet / IPC, checks schemas and metadata.
 #   rustac:  the `rustac` CLI (stac-rs); `rustac translate` reads and writes stac-geoparquet.
+#   pystac-client: a second STAC API client, cross-checks `stacpkg search` results.
+#   pypgstac: installs the pgstac schema and loads items for the pgstac search tests.
 PIP_TEST_TOOLS=(
     "pyarrow==26.0.1"
     "rustac==0.9.18"
+    "pystac-client==0.9.1"
+    "pypgstac[psycopg]==0.10.0"
 )
 
 # npm packages under $NPM_PREFIX (none yet; e.g. azurite@3.35.0).

@@ -344,3 +344,4 @@ pub fn read_ndjson(path: &Path) -> Vec<Value> {
 pub fn feature_collection(features: &[Value]) -> Value {
     serde_json::json!({ "type": "FeatureCollection", "features": features })
 }
+pub mod stac_api;
