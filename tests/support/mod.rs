@@ -18,6 +18,7 @@
 
 pub mod proxy;
 pub mod servers;
+pub mod stac_api;
 
 use std::ffi::OsStr;
 use std::fs::File;
@@ -347,4 +348,3 @@ pub fn read_ndjson(path: &Path) -> Vec<Value> {
 pub fn feature_collection(features: &[Value]) -> Value {
     serde_json::json!({ "type": "FeatureCollection", "features": features })
 }
-pub mod stac_api;

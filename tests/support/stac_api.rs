@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use super::proxy::{Fault, FaultProxy};
 use super::{interop_skipped, run_tool, tool_python, tool_rustac};
 
 /// Environment variable: `1` skips only the pgstac tests (PostgreSQL/PostGIS/pypgstac).
@@ -144,6 +145,50 @@ impl RustacServer {
             c
         });
         Some(Self { child, port })
+    }
+
+    /// Serves behind a [`FaultProxy`] applying `plan`: rustac writes the proxy's address in
+    /// its `next` links, so every page goes through the proxy. Request 0 is the first request
+    /// sent to the proxy's URL. `None` when the interop tools are skipped.
+    pub fn start_behind_proxy(
+        collection: &Path,
+        items: &Path,
+        plan: Vec<Fault>,
+    ) -> Option<(Self, FaultProxy)> {
+        let rustac = tool_rustac()?;
+        for _ in 0..3 {
+            let port = free_port();
+            let proxy = FaultProxy::start(([127, 0, 0, 1], port).into(), plan.clone());
+            let public = proxy.url();
+            let mut child = Command::new(&rustac)
+                .arg("serve")
+                .arg("--addr")
+                .arg(&public)
+                .arg("--bind")
+                .arg(format!("127.0.0.1:{port}"))
+                .arg(collection)
+                .arg(items)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start rustac serve: {e}"));
+            let started = Instant::now();
+            loop {
+                if child.try_wait().expect("wait").is_some() {
+                    break; // most likely the port was taken: try another
+                }
+                if http_status(port, "/") == Some(200) {
+                    return Some((Self { child, port }, proxy));
+                }
+                assert!(
+                    started.elapsed() < START_TIMEOUT,
+                    "rustac serve did not answer on 127.0.0.1:{port}"
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        panic!("rustac serve behind the proxy did not start after 3 tries");
     }
 
     /// The API root URL.
