@@ -66,6 +66,18 @@ impl Tmux {
     }
 }
 
+impl Tmux {
+    /// Waits until the screen no longer shows `text`. Keys sent right after Escape would
+    /// otherwise reach the terminal as one Alt+key sequence.
+    fn wait_for_absent(&self, text: &str) {
+        let limit = Instant::now() + Duration::from_secs(30);
+        while self.screen().contains(text) {
+            assert!(Instant::now() < limit, "the screen kept showing {text:?}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = Command::new("tmux")
@@ -111,6 +123,7 @@ fn demo_streams_items_survives_a_task_panic_and_restores_the_terminal() {
     let screen = tmux.wait_for("\"href\": \"http://127.0.0.1:");
     assert!(screen.contains("line 1/"), "{screen}");
     tmux.keys(&["Escape"]);
+    tmux.wait_for_absent("line 1/");
 
     // `/` filters the table.
     tmux.keys(&["/", "drone", "Enter"]);
