@@ -9,9 +9,11 @@ pub mod atomic;
 pub mod error;
 pub mod ipc;
 pub mod items;
+pub mod lock;
 pub mod parquet_io;
 pub mod preview;
 pub mod schema;
 pub mod stac;
+pub mod store;
 
 pub use error::{Error, Result};

@@ -6,10 +6,12 @@
 //! line, `stacpkg: error: …` with the cause chain, never a backtrace. A closed downstream pipe
 //! (`| head`) ends the command quietly with 0.
 
+mod asset_lock;
 mod input;
 mod items;
 mod logging;
 mod output;
+mod progress;
 
 use std::process::ExitCode;
 
@@ -56,6 +58,9 @@ enum Command {
     /// Convert, filter and write STAC items tables
     #[command(subcommand)]
     Items(items::ItemsCommand),
+    /// Derive, convert, validate and relocate asset locks
+    #[command(subcommand)]
+    AssetLock(asset_lock::AssetLockCommand),
 }
 
 /// A usage problem found after parsing (exit 2), e.g. a terminal where a pipe is needed.
@@ -76,6 +81,7 @@ pub fn main() -> ExitCode {
     logging::init(cli.verbosity.verbose, cli.verbosity.quiet);
     let result = match cli.command {
         Command::Items(cmd) => items::run(cmd),
+        Command::AssetLock(cmd) => asset_lock::run(cmd),
     };
     match result {
         Ok(code) => ExitCode::from(code),
