@@ -262,7 +262,7 @@ async fn head_facts(target: &Object, size: u64) -> Result<Facts> {
             message: format!("holds {} bytes after the copy, expected {size}", meta.size),
         });
     }
-    Ok(Facts::from_meta(&meta))
+    Ok(target.facts(&meta))
 }
 
 /// Whether two objects of equal size hold the same bytes, compared as streams.

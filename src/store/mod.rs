@@ -55,6 +55,20 @@ pub struct Object {
     pub path: ObjectPath,
     /// Its href, query redacted (for messages).
     pub name: String,
+    /// Whether it is a local file (whose synthetic ETag is recorded unquoted, as the Python
+    /// tool's older `object_store` wrote it, so either tool validates the other's locks).
+    pub is_local: bool,
+}
+
+impl Object {
+    /// The facts of a HEAD of this object.
+    pub fn facts(&self, meta: &object_store::ObjectMeta) -> Facts {
+        let mut facts = Facts::from_meta(meta);
+        if self.is_local {
+            facts.etag = facts.etag.map(|e| probe::etag_core(&e).to_string());
+        }
+        facts
+    }
 }
 
 type StoreKey = (StoreType, String, Option<String>);
@@ -67,6 +81,7 @@ pub struct Stores {
     base_dir: PathBuf,
     streaming: bool,
     per_host: usize,
+    limits: retry::Limits,
     env: EnvSource,
     cache: Mutex<HashMap<StoreKey, Arc<dyn ObjectStore>>>,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
@@ -89,15 +104,12 @@ impl Stores {
     }
 
     /// Like [`Stores::new`] with an explicit environment (tests).
-    pub fn with_env(
-        base_dir: PathBuf,
-        streaming: bool,
-        env: EnvSource,
-    ) -> Self {
+    pub fn with_env(base_dir: PathBuf, streaming: bool, env: EnvSource) -> Self {
         Self {
             base_dir,
             streaming,
             per_host: DEFAULT_PER_HOST,
+            limits: retry::Limits::from_env(&*env),
             env,
             cache: Mutex::new(HashMap::new()),
             hosts: Mutex::new(HashMap::new()),
@@ -132,6 +144,7 @@ impl Stores {
                 store: self.local.clone(),
                 path,
                 name,
+                is_local: true,
             });
         }
         let container = location.container.clone().unwrap_or_default();
@@ -167,7 +180,12 @@ impl Stores {
             ObjectPath::parse(&location.key)
                 .unwrap_or_else(|_| ObjectPath::from(location.key.as_str()))
         };
-        Ok(Object { store, path, name })
+        Ok(Object {
+            store,
+            path,
+            name,
+            is_local: false,
+        })
     }
 
     fn truthy(&self, name: &str) -> bool {
@@ -180,7 +198,8 @@ impl Stores {
             message: one_line(&e),
         };
         let force_http = self.truthy("STACPKG_OBSTORE_ALLOW_HTTP");
-        let retry = retry::retry_config();
+        let retry = retry::retry_config(&self.limits);
+        let limits = &self.limits;
         let store: Arc<dyn ObjectStore> = match store_type {
             StoreType::Http | StoreType::Https => Arc::new(
                 HttpBuilder::new()
@@ -188,6 +207,7 @@ impl Stores {
                     .with_client_options(retry::client_options(
                         *store_type == StoreType::Http || force_http,
                         self.streaming,
+                        limits,
                     ))
                     .with_retry(retry)
                     .with_http_connector(retry::RetryAfterConnector)
@@ -217,7 +237,11 @@ impl Stores {
                 }
                 Arc::new(
                     builder
-                        .with_client_options(retry::client_options(allow_http, self.streaming))
+                        .with_client_options(retry::client_options(
+                            allow_http,
+                            self.streaming,
+                            limits,
+                        ))
                         .with_retry(retry)
                         .with_http_connector(retry::RetryAfterConnector)
                         .build()
@@ -230,7 +254,11 @@ impl Stores {
                 Arc::new(
                     GoogleCloudStorageBuilder::from_env()
                         .with_bucket_name(container)
-                        .with_client_options(retry::client_options(allow_http, self.streaming))
+                        .with_client_options(retry::client_options(
+                            allow_http,
+                            self.streaming,
+                            limits,
+                        ))
                         .with_retry(retry)
                         .with_http_connector(retry::RetryAfterConnector)
                         .build()
@@ -253,7 +281,11 @@ impl Stores {
                 Arc::new(
                     MicrosoftAzureBuilder::from_env()
                         .with_url(url)
-                        .with_client_options(retry::client_options(allow_http, self.streaming))
+                        .with_client_options(retry::client_options(
+                            allow_http,
+                            self.streaming,
+                            limits,
+                        ))
                         .with_retry(retry)
                         .with_http_connector(retry::RetryAfterConnector)
                         .build()
@@ -309,7 +341,7 @@ impl Stores {
                 context: object.name.clone(),
                 message: one_line(&e),
             })?;
-        Ok(Facts::from_meta(&meta))
+        Ok(object.facts(&meta))
     }
 }
 
@@ -359,7 +391,7 @@ mod tests {
         let loc = Location::from_parts(Some("file"), None, None, Some("data/a.bin")).unwrap();
         let facts = stores.head(&loc).await.unwrap();
         assert_eq!(facts.size_bytes, 5);
-        assert!(facts.etag.is_some());
+        assert!(!facts.etag.unwrap().contains('"'));
         assert!(facts.last_modified.as_deref().unwrap().ends_with("+00:00"));
         let missing = Location::from_parts(Some("file"), None, None, Some("nope.bin")).unwrap();
         let err = stores.head(&missing).await.unwrap_err().to_string();

@@ -34,31 +34,71 @@ pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
 /// Times one request is re-sent because of a `Retry-After`.
 pub const RETRY_AFTER_ATTEMPTS: usize = 3;
 
-/// The retry policy for store requests: 100 ms doubling to 5 s, 4 retries, 60 s in total.
-pub fn retry_config() -> RetryConfig {
+/// Request limits, overridable by `STACPKG_TIMEOUT_SECS` (whole metadata request and silence
+/// between reads) and `STACPKG_MAX_RETRIES` (slow links, tests of stalled servers).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    /// Whole-request limit for metadata requests.
+    pub request_timeout: Duration,
+    /// Longest silence between two reads.
+    pub read_timeout: Duration,
+    /// Retries after the first attempt.
+    pub max_retries: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            request_timeout: HEAD_TIMEOUT,
+            read_timeout: READ_TIMEOUT,
+            max_retries: MAX_RETRIES,
+        }
+    }
+}
+
+impl Limits {
+    /// The defaults with the environment overrides applied.
+    pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Self {
+        let mut limits = Limits::default();
+        if let Some(secs) = env("STACPKG_TIMEOUT_SECS").and_then(|v| v.trim().parse::<f64>().ok()) {
+            if secs > 0.0 && secs.is_finite() {
+                limits.request_timeout = Duration::from_secs_f64(secs);
+                limits.read_timeout = Duration::from_secs_f64(secs);
+            }
+        }
+        if let Some(n) = env("STACPKG_MAX_RETRIES").and_then(|v| v.trim().parse().ok()) {
+            limits.max_retries = n;
+        }
+        limits
+    }
+}
+
+/// The retry policy for store requests: 100 ms doubling to 5 s, `max_retries` retries, 60 s in
+/// total.
+pub fn retry_config(limits: &Limits) -> RetryConfig {
     RetryConfig {
         backoff: BackoffConfig {
             init_backoff: Duration::from_millis(100),
             max_backoff: Duration::from_secs(5),
             base: 2.0,
         },
-        max_retries: MAX_RETRIES,
+        max_retries: limits.max_retries,
         retry_timeout: RETRY_TIMEOUT,
     }
 }
 
 /// Client options: the timeouts above, plain http allowed when `allow_http`. `streaming` drops
 /// the whole-request timeout (bulk GET/PUT of large objects), keeping the per-read one.
-pub fn client_options(allow_http: bool, streaming: bool) -> ClientOptions {
+pub fn client_options(allow_http: bool, streaming: bool, limits: &Limits) -> ClientOptions {
     let options = ClientOptions::new()
         .with_allow_http(allow_http)
-        .with_connect_timeout(CONNECT_TIMEOUT)
-        .with_read_timeout(READ_TIMEOUT)
+        .with_connect_timeout(CONNECT_TIMEOUT.min(limits.request_timeout))
+        .with_read_timeout(limits.read_timeout)
         .with_pool_idle_timeout(Duration::from_secs(30));
     if streaming {
         options.with_timeout_disabled()
     } else {
-        options.with_timeout(HEAD_TIMEOUT)
+        options.with_timeout(limits.request_timeout)
     }
 }
 
