@@ -504,3 +504,39 @@ async fn serve(mut client: tokio::net::TcpStream, fault: Option<Fault>, upstream
         Fault::Stall => tokio::time::sleep(Duration::from_secs(120)).await,
     }
 }
+
+#[test]
+fn azurite_and_fake_gcs_objects_derive_and_validate() {
+    use support::servers::{Azurite, FakeGcs};
+    let azurite = Azurite::start();
+    azurite.create_container("lockbox");
+    azurite.put_blob("lockbox", "dir/a.bin", b"azure bytes".to_vec());
+    let gcs = FakeGcs::start_with(&[("gbkt", "dir/g.bin", b"gcs bytes!")]);
+    let dir = temp_dir();
+    write_items(dir.path(), &[item("i", json!({
+        "az": {"href": "az://lockbox/dir/a.bin"},
+        "gs": {"href": "gs://gbkt/dir/g.bin"}}))]);
+    let mut env = azurite.env();
+    env.extend(gcs.env());
+    let out = shell("$STACPKG items from-ndjson items.ndjson | $STACPKG asset-lock derive | tee lock.arrow | $STACPKG asset-lock validate")
+        .current_dir(dir.path())
+        .envs(env.clone())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (_, batches) = support::read_ipc_stream(&std::fs::read(dir.path().join("lock.arrow")).unwrap());
+    use arrow::array::AsArray;
+    let sizes = batches[0].column_by_name("size_bytes").unwrap().as_primitive::<arrow::datatypes::Int64Type>();
+    assert_eq!(sizes.values().to_vec(), [11, 10]);
+    // Drift on azurite: the blob is replaced by one of another size.
+    azurite.put_blob("lockbox", "dir/a.bin", b"azure bytes, longer".to_vec());
+    let out = shell("$STACPKG asset-lock validate < lock.arrow")
+        .current_dir(dir.path())
+        .envs(env)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let results = lines(&out.stdout);
+    assert_eq!(results[0]["errors"][0], "size mismatch: expected 11, actual 19");
+    assert_eq!(results[1]["valid"], true);
+}

