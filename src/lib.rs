@@ -9,11 +9,13 @@ pub mod atomic;
 pub mod error;
 pub mod ipc;
 pub mod items;
+pub mod lock;
 pub mod parquet_io;
 pub mod preview;
 pub mod schema;
 pub mod search;
 pub mod stac;
 pub mod tui;
+pub mod store;
 
 pub use error::{Error, Result};

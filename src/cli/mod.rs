@@ -6,6 +6,7 @@
 //! line, `stacpkg: error: …` with the cause chain, never a backtrace. A closed downstream pipe
 //! (`| head`) ends the command quietly with 0.
 
+mod asset_lock;
 mod input;
 mod items;
 mod logging;
@@ -13,6 +14,7 @@ mod output;
 mod tui;
 mod search;
 mod search_out;
+mod progress;
 
 use std::process::ExitCode;
 
@@ -62,6 +64,9 @@ enum Command {
     /// Open the operator console (also what `stacpkg` alone does on a terminal)
     Tui(tui::TuiArgs),
     Search(Box<search::SearchArgs>),
+    /// Derive, convert, validate and relocate asset locks
+    #[command(subcommand)]
+    AssetLock(asset_lock::AssetLockCommand),
 }
 
 /// A usage problem found after parsing (exit 2), e.g. a terminal where a pipe is needed.
@@ -90,6 +95,7 @@ pub fn main() -> ExitCode {
         Command::Items(cmd) => items::run(cmd),
         Command::Tui(args) => tui::run(args),
         Command::Search(args) => search::run(*args),
+        Command::AssetLock(cmd) => asset_lock::run(cmd),
     };
     match result {
         Ok(code) => ExitCode::from(code),
