@@ -9,6 +9,7 @@ pub mod atomic;
 pub mod error;
 pub mod ipc;
 pub mod items;
+pub mod package;
 pub mod parquet_io;
 pub mod preview;
 pub mod schema;

@@ -10,6 +10,7 @@ mod input;
 mod items;
 mod logging;
 mod output;
+mod package;
 
 use std::process::ExitCode;
 
@@ -56,6 +57,12 @@ enum Command {
     /// Convert, filter and write STAC items tables
     #[command(subcommand)]
     Items(items::ItemsCommand),
+    /// Summarise a package: files with digests, items, assets, validation state
+    Inspect(package::InspectArgs),
+    /// Push a package to an OCI registry or an OCI image layout (oci:PATH:TAG)
+    Push(package::PushArgs),
+    /// Pull a package from an OCI registry or an OCI image layout into a directory
+    Pull(package::PullArgs),
 }
 
 /// A usage problem found after parsing (exit 2), e.g. a terminal where a pipe is needed.
@@ -76,6 +83,9 @@ pub fn main() -> ExitCode {
     logging::init(cli.verbosity.verbose, cli.verbosity.quiet);
     let result = match cli.command {
         Command::Items(cmd) => items::run(cmd),
+        Command::Inspect(args) => package::run_inspect(args),
+        Command::Push(args) => package::run_push(args),
+        Command::Pull(args) => package::run_pull(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

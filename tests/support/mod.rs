@@ -16,6 +16,9 @@
 //! Every test crate uses a different subset, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
+pub mod package;
+pub mod registry;
+
 use std::ffi::OsStr;
 use std::fs::File;
 use std::path::{Path, PathBuf};
