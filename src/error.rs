@@ -62,6 +62,14 @@ pub enum Error {
         #[source]
         source: arrow_schema::ArrowError,
     },
+    /// An object-store request failed (after its retries).
+    #[error("{context}: {message}")]
+    Store {
+        /// The href or store concerned.
+        context: String,
+        /// One line saying what happened.
+        message: String,
+    },
     /// A Parquet error.
     #[error("{context}")]
     Parquet {

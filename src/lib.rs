@@ -10,9 +10,11 @@ pub mod error;
 pub mod ipc;
 pub mod items;
 pub mod package;
+pub mod lock;
 pub mod parquet_io;
 pub mod preview;
 pub mod schema;
 pub mod stac;
+pub mod store;
 
 pub use error::{Error, Result};

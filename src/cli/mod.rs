@@ -6,11 +6,13 @@
 //! line, `stacpkg: error: …` with the cause chain, never a backtrace. A closed downstream pipe
 //! (`| head`) ends the command quietly with 0.
 
+mod asset_lock;
 mod input;
 mod items;
 mod logging;
 mod output;
 mod package;
+mod progress;
 
 use std::process::ExitCode;
 
@@ -63,6 +65,9 @@ enum Command {
     Push(package::PushArgs),
     /// Pull a package from an OCI registry or an OCI image layout into a directory
     Pull(package::PullArgs),
+    /// Derive, convert, validate and relocate asset locks
+    #[command(subcommand)]
+    AssetLock(asset_lock::AssetLockCommand),
 }
 
 /// A usage problem found after parsing (exit 2), e.g. a terminal where a pipe is needed.
@@ -86,6 +91,7 @@ pub fn main() -> ExitCode {
         Command::Inspect(args) => package::run_inspect(args),
         Command::Push(args) => package::run_push(args),
         Command::Pull(args) => package::run_pull(args),
+        Command::AssetLock(cmd) => asset_lock::run(cmd),
     };
     match result {
         Ok(code) => ExitCode::from(code),
