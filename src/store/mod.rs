@@ -89,11 +89,7 @@ impl Stores {
     }
 
     /// Like [`Stores::new`] with an explicit environment (tests).
-    pub fn with_env(
-        base_dir: PathBuf,
-        streaming: bool,
-        env: EnvSource,
-    ) -> Self {
+    pub fn with_env(base_dir: PathBuf, streaming: bool, env: EnvSource) -> Self {
         Self {
             base_dir,
             streaming,
