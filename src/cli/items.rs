@@ -259,7 +259,7 @@ pub fn run(cmd: ItemsCommand) -> Result<u8> {
 }
 
 /// Reads the whole lock from an IPC stream file (`--asset-lock`).
-fn read_lock_file(path: &std::path::Path) -> Result<Vec<stacpkg::lock::LockRow>> {
+pub fn read_lock_file(path: &std::path::Path) -> Result<Vec<stacpkg::lock::LockRow>> {
     if path.as_os_str() == "-" {
         return Err(super::UsageError(
             "--asset-lock expects a path to an Arrow IPC stream, not stdin; use `<(stacpkg asset-lock from-parquet lock.parquet)`".into(),

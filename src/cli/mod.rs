@@ -59,6 +59,8 @@ enum Command {
     /// Convert, filter and write STAC items tables
     #[command(subcommand)]
     Items(items::ItemsCommand),
+    /// Build a package directory from the items on stdin (atomically)
+    Build(package::BuildArgs),
     /// Summarise a package: files with digests, items, assets, validation state
     Inspect(package::InspectArgs),
     /// Push a package to an OCI registry or an OCI image layout (oci:PATH:TAG)
@@ -88,6 +90,7 @@ pub fn main() -> ExitCode {
     logging::init(cli.verbosity.verbose, cli.verbosity.quiet);
     let result = match cli.command {
         Command::Items(cmd) => items::run(cmd),
+        Command::Build(args) => package::run_build(args),
         Command::Inspect(args) => package::run_inspect(args),
         Command::Push(args) => package::run_push(args),
         Command::Pull(args) => package::run_pull(args),

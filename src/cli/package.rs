@@ -288,3 +288,153 @@ impl TransferProgress for StderrProgress {
         self.draw(false);
     }
 }
+
+/// `build` arguments.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Package directory to create (must be new or empty unless --force)
+    output_dir: PathBuf,
+    /// Asset-lock Arrow IPC stream file to embed (default: derive one from the items)
+    #[arg(long, value_name = "PATH")]
+    asset_lock: Option<PathBuf>,
+    /// File or directory to include (by its name); repeat for several
+    #[arg(long = "includes", value_name = "PATH")]
+    includes: Vec<PathBuf>,
+    /// Copy the locked asset bytes into the package's assets/ directory
+    #[arg(long)]
+    include_assets: bool,
+    /// When deriving: also lock assets whose key is `metadata`
+    #[arg(long)]
+    include_metadata_assets: bool,
+    /// When deriving: HEAD every locked object for its size, ETag and Last-Modified (default)
+    #[arg(long, overrides_with = "no_probe_metadata")]
+    probe_metadata: bool,
+    /// When deriving: lock without any network or file access
+    #[arg(long, overrides_with = "probe_metadata")]
+    no_probe_metadata: bool,
+    /// Replace a non-empty output directory (only once the new package is complete)
+    #[arg(long)]
+    force: bool,
+    #[command(flatten)]
+    filter: super::items::FilterArgs,
+    #[command(flatten)]
+    io: super::asset_lock::IoArgs,
+}
+
+/// Runs `build`.
+pub fn run_build(args: BuildArgs) -> Result<u8> {
+    use futures::StreamExt;
+    use stacpkg::lock::derive::{probe, rows_from_items, AssetSelection};
+    use stacpkg::schema::{expect_kind, SchemaKind};
+
+    stacpkg::package::build::check_targets(&args.output_dir, &args.includes, args.force)?;
+    let given_lock = args
+        .asset_lock
+        .as_deref()
+        .map(super::items::read_lock_file)
+        .transpose()?;
+    super::input::require_piped_stdin(
+        "an Arrow IPC items stream",
+        "`stacpkg items from-parquet items.parquet | stacpkg build pkg`",
+    )?;
+    let mut stream = stacpkg::ipc::open_stream(std::io::stdin().lock(), "stdin")?;
+    let schema = stream.schema();
+    expect_kind(&schema, SchemaKind::Items, "stdin")?;
+    let filter = args.filter.filter();
+    let mut items = Vec::new();
+    while let Some(batch) = stream.next_batch()? {
+        items.push(if filter.is_empty() {
+            batch
+        } else {
+            filter.apply(batch)?
+        });
+    }
+    let stores = args.io.stores(args.include_assets)?;
+    let rt = runtime()?;
+    let lock = match given_lock {
+        Some(mut rows) => {
+            if !filter.is_empty() {
+                let ids = selected_ids(&items)?;
+                rows.retain(|r| ids.contains(&r.item_id));
+            }
+            rows.iter_mut().for_each(|r| r.normalise());
+            rows
+        }
+        None => {
+            let selection = AssetSelection {
+                include_metadata_assets: args.include_metadata_assets,
+                ..AssetSelection::default()
+            };
+            let mut unmapped = Vec::new();
+            let mut rows = Vec::new();
+            for batch in &items {
+                rows.extend(rows_from_items(batch, &selection, &mut unmapped)?);
+            }
+            for problem in &unmapped {
+                tracing::warn!(
+                    "{}: {}; locked without a store",
+                    problem.label,
+                    problem.reason
+                );
+            }
+            if args.no_probe_metadata {
+                rows
+            } else {
+                let workers = args.io.max_workers.unwrap_or(64);
+                let stores = stores.clone();
+                rt.block_on(async move {
+                    let mut out = Vec::with_capacity(rows.len());
+                    let mut results = Box::pin(probe(rows, stores, workers));
+                    while let Some(p) = results.next().await {
+                        if let Some(error) = p.error {
+                            anyhow::bail!("{}: {error} (nothing written)", p.row.label());
+                        }
+                        out.push(p.row);
+                    }
+                    Ok(out)
+                })?
+            }
+        }
+    };
+    let include_assets = args
+        .include_assets
+        .then_some(stacpkg::store::copy::CopySettings {
+            chunk_size: stacpkg::store::copy::DEFAULT_CHUNK_SIZE_BYTES,
+            put_concurrency: 1,
+            memory_limit: 2 << 30,
+            overwrite: true,
+        });
+    let spec = stacpkg::package::build::BuildSpec {
+        items_schema: schema,
+        items,
+        lock,
+        includes: args.includes,
+        include_assets,
+        force: args.force,
+    };
+    let outcome = rt.block_on(stacpkg::package::build::build(
+        &args.output_dir,
+        spec,
+        stores,
+    ))?;
+    tracing::info!(
+        "built {} ({} items, {} lock rows, {} assets copied)",
+        args.output_dir.display(),
+        outcome.items,
+        outcome.lock_rows,
+        outcome.copied
+    );
+    Ok(EXIT_OK)
+}
+
+fn selected_ids(items: &[arrow_array::RecordBatch]) -> Result<std::collections::HashSet<String>> {
+    use arrow_array::cast::AsArray;
+    let mut ids = std::collections::HashSet::new();
+    for batch in items {
+        if let Some(col) = batch.column_by_name("id") {
+            let col = arrow_cast::cast(col, &arrow_schema::DataType::Utf8)?;
+            ids.extend(col.as_string::<i32>().iter().flatten().map(str::to_string));
+        }
+    }
+    Ok(ids)
+}

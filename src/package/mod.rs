@@ -10,6 +10,7 @@
 //! * [`media`]: a fixed table of media types (not the platform's mime database, which differs
 //!   between machines and would change layer descriptors).
 
+pub mod build;
 pub mod files;
 pub mod inspect;
 pub mod media;
