@@ -100,6 +100,24 @@ pub enum Error {
     /// The operation was cancelled by its caller.
     #[error("cancelled")]
     Cancelled,
+    /// An OCI registry or image-layout operation failed (network, auth, a missing tag).
+    #[error("{context}: {message}")]
+    Oci {
+        /// The registry reference or layout path, and what was being done.
+        context: String,
+        /// What went wrong (never carries credentials).
+        message: String,
+    },
+    /// Content whose digest or size differs from what its descriptor promises.
+    #[error("{context}: expected {expected}, got {actual}; the source is corrupt or was tampered with, nothing was written")]
+    Integrity {
+        /// The blob or file concerned.
+        context: String,
+        /// The digest or size promised.
+        expected: String,
+        /// The digest or size found.
+        actual: String,
+    },
 }
 
 impl Error {
@@ -116,6 +134,14 @@ impl Error {
         Error::Input {
             input: input.into(),
             message: message.into(),
+        }
+    }
+
+    /// An OCI transport error with context.
+    pub fn oci(context: impl Into<String>, message: impl std::fmt::Display) -> Self {
+        Error::Oci {
+            context: context.into(),
+            message: message.to_string(),
         }
     }
 

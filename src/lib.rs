@@ -10,6 +10,7 @@ pub mod error;
 pub mod ipc;
 pub mod items;
 pub mod lock;
+pub mod package;
 pub mod parquet_io;
 pub mod preview;
 pub mod schema;

@@ -72,6 +72,18 @@ PYSTACPKG_PKGS=(
     "oras==0.2.43"
 )
 
+# OCI packages (tests/cli_oci.rs, tests/support/registry.rs): the distribution registry
+# (`docker-registry serve`), htpasswd for its basic-auth config, skopeo as an independent
+# reader/copier, and the oras SDK (PyPI) as a second independent client.
+APT_TOOLS+=(
+    docker-registry
+    apache2-utils
+    skopeo
+)
+PIP_TEST_TOOLS+=(
+    "oras==0.2.43"
+)
+
 TEST_VENV="${REPO_ROOT}/.venv-test"
 PYSTACPKG_VENV="${REPO_ROOT}/.venv-pystacpkg"
 NPM_PREFIX="${REPO_ROOT}/.test-tools/npm"

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
+use stacpkg::items::alternate::{apply, AlternateOp, PromoteMode};
+use stacpkg::items::enrich::{project, LockIndex, Projection};
 use stacpkg::items::ItemFilter;
 use stacpkg::schema::{expect_kind, SchemaKind};
 use stacpkg::stac::geoparquet::ItemsParquetWriter;
@@ -44,6 +46,48 @@ pub enum ItemsCommand {
         batch: BatchSize,
         #[command(flatten)]
         filter: FilterArgs,
+    },
+    /// Write asset-lock facts (file:size) and optional alternate hrefs into the items' assets
+    Enrich {
+        /// Asset-lock Arrow IPC stream file (a file, FIFO or `<(...)`, not stdin)
+        #[arg(long, value_name = "PATH")]
+        asset_lock: PathBuf,
+        /// Also set `alternate.KEY.href` from the lock (no `--key` alias here)
+        #[arg(long, value_name = "KEY")]
+        alternate_key: Option<String>,
+    },
+    /// Add the lock's hrefs to the items' assets as `alternate.KEY`
+    AddAlternate {
+        /// Asset-lock Arrow IPC stream file (a file, FIFO or `<(...)`, not stdin)
+        #[arg(long, value_name = "PATH")]
+        asset_lock: PathBuf,
+        /// Alternate key to set
+        #[arg(long, alias = "key", value_name = "KEY")]
+        alternate_key: String,
+        /// `alternate:name` of the entry (default: the key)
+        #[arg(long, alias = "name", value_name = "NAME")]
+        alternate_name: Option<String>,
+    },
+    /// Make `alternate.KEY` the primary href of every asset that has it
+    PromoteAlternate {
+        /// Alternate key to promote
+        #[arg(long, alias = "key", value_name = "KEY")]
+        alternate_key: String,
+        /// replace: drop the old primary; switch: keep it as `alternate.KEY`
+        #[arg(long, value_enum, default_value = "replace")]
+        mode: PromoteModeArg,
+        /// Switch mode: `alternate:name` of the demoted original when it has none
+        #[arg(long, value_name = "NAME", default_value = "original")]
+        switched_alternate_name: String,
+        /// Replace mode: remove the whole `alternate` object
+        #[arg(long)]
+        drop_alternates: bool,
+    },
+    /// Remove `alternate.KEY` from every asset
+    RemoveAlternate {
+        /// Alternate key to remove
+        #[arg(long, alias = "key", value_name = "KEY")]
+        alternate_key: String,
     },
     /// Write an items stream from stdin to a STAC GeoParquet file (atomically)
     ToParquet {
@@ -146,6 +190,51 @@ pub fn run(cmd: ItemsCommand) -> Result<u8> {
                 output::emit(schema, filtered, None)?;
             }
         }
+        ItemsCommand::Enrich {
+            asset_lock,
+            alternate_key,
+        } => {
+            let projection = Projection::Enrich { alternate_key };
+            project_stdin(&asset_lock, &projection)?;
+        }
+        ItemsCommand::AddAlternate {
+            asset_lock,
+            alternate_key,
+            alternate_name,
+        } => {
+            let name = alternate_name.unwrap_or_else(|| alternate_key.clone());
+            let projection = Projection::AddAlternate {
+                key: alternate_key,
+                name,
+            };
+            project_stdin(&asset_lock, &projection)?;
+        }
+        ItemsCommand::PromoteAlternate {
+            alternate_key,
+            mode,
+            switched_alternate_name,
+            drop_alternates,
+        } => {
+            if drop_alternates && mode != PromoteModeArg::Replace {
+                return Err(super::UsageError(
+                    "--drop-alternates is only used with --mode replace".into(),
+                )
+                .into());
+            }
+            let op = AlternateOp::Promote {
+                key: alternate_key,
+                mode: match mode {
+                    PromoteModeArg::Replace => PromoteMode::Replace,
+                    PromoteModeArg::Switch => PromoteMode::Switch,
+                },
+                switched_name: switched_alternate_name,
+                drop_alternates,
+            };
+            alternate_stdin(&op)?;
+        }
+        ItemsCommand::RemoveAlternate { alternate_key } => {
+            alternate_stdin(&AlternateOp::Remove { key: alternate_key })?;
+        }
         ItemsCommand::ToParquet { output: path } => {
             input::require_piped_stdin("an Arrow IPC items stream", IPC_EXAMPLE)?;
             let stdin = std::io::stdin().lock();
@@ -167,6 +256,62 @@ pub fn run(cmd: ItemsCommand) -> Result<u8> {
         }
     }
     Ok(EXIT_OK)
+}
+
+/// Reads the whole lock from an IPC stream file (`--asset-lock`).
+pub fn read_lock_file(path: &std::path::Path) -> Result<Vec<stacpkg::lock::LockRow>> {
+    if path.as_os_str() == "-" {
+        return Err(super::UsageError(
+            "--asset-lock expects a path to an Arrow IPC stream, not stdin; use `<(stacpkg asset-lock from-parquet lock.parquet)`".into(),
+        )
+        .into());
+    }
+    let name = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|e| stacpkg::Error::io(&name, e))?;
+    let mut stream = stacpkg::ipc::open_stream(std::io::BufReader::new(file), &name)?;
+    expect_kind(&stream.schema(), SchemaKind::AssetLock, &name)?;
+    let mut rows = Vec::new();
+    while let Some(batch) = stream.next_batch()? {
+        rows.extend(stacpkg::lock::schema::rows_from_batch(&batch)?);
+    }
+    Ok(rows)
+}
+
+/// Streams the items on stdin through a lock projection, batch by batch.
+fn project_stdin(lock: &std::path::Path, projection: &Projection) -> Result<()> {
+    let index = LockIndex::new(read_lock_file(lock)?);
+    input::require_piped_stdin("an Arrow IPC items stream", IPC_EXAMPLE)?;
+    let stdin = std::io::stdin().lock();
+    let stream = stacpkg::ipc::open_stream(stdin, "stdin")?;
+    let schema = stream.schema();
+    expect_kind(&schema, SchemaKind::Items, "stdin")?;
+    let empty = arrow_array::RecordBatch::new_empty(schema);
+    let out_schema = project(&empty, &index, projection)?.schema();
+    let batches = stream.map(move |b| b.and_then(|b| project(&b, &index, projection)));
+    output::emit(out_schema, batches, None)?;
+    Ok(())
+}
+
+/// `--mode` of promote-alternate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PromoteModeArg {
+    /// The alternate replaces the primary
+    Replace,
+    /// The alternate and the primary swap
+    Switch,
+}
+
+/// Streams the items on stdin through an alternate operation, batch by batch.
+fn alternate_stdin(op: &AlternateOp) -> Result<()> {
+    input::require_piped_stdin("an Arrow IPC items stream", IPC_EXAMPLE)?;
+    let stdin = std::io::stdin().lock();
+    let stream = stacpkg::ipc::open_stream(stdin, "stdin")?;
+    let schema = stream.schema();
+    expect_kind(&schema, SchemaKind::Items, "stdin")?;
+    let out_schema = apply(&arrow_array::RecordBatch::new_empty(schema), op)?.schema();
+    let batches = stream.map(move |b| b.and_then(|b| apply(&b, op)));
+    output::emit(out_schema, batches, None)?;
+    Ok(())
 }
 
 fn read_options(batch_size: usize, filter: &FilterArgs) -> ReadOptions {

@@ -14,6 +14,7 @@ mod output;
 mod tui;
 mod search;
 mod search_out;
+mod package;
 mod progress;
 
 use std::process::ExitCode;
@@ -64,6 +65,14 @@ enum Command {
     /// Open the operator console (also what `stacpkg` alone does on a terminal)
     Tui(tui::TuiArgs),
     Search(Box<search::SearchArgs>),
+    /// Build a package directory from the items on stdin (atomically)
+    Build(package::BuildArgs),
+    /// Summarise a package: files with digests, items, assets, validation state
+    Inspect(package::InspectArgs),
+    /// Push a package to an OCI registry or an OCI image layout (oci:PATH:TAG)
+    Push(package::PushArgs),
+    /// Pull a package from an OCI registry or an OCI image layout into a directory
+    Pull(package::PullArgs),
     /// Derive, convert, validate and relocate asset locks
     #[command(subcommand)]
     AssetLock(asset_lock::AssetLockCommand),
@@ -95,6 +104,10 @@ pub fn main() -> ExitCode {
         Command::Items(cmd) => items::run(cmd),
         Command::Tui(args) => tui::run(args),
         Command::Search(args) => search::run(*args),
+        Command::Build(args) => package::run_build(args),
+        Command::Inspect(args) => package::run_inspect(args),
+        Command::Push(args) => package::run_push(args),
+        Command::Pull(args) => package::run_pull(args),
         Command::AssetLock(cmd) => asset_lock::run(cmd),
     };
     match result {

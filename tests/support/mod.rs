@@ -19,6 +19,8 @@
 pub mod proxy;
 pub mod servers;
 pub mod stac_api;
+pub mod package;
+pub mod registry;
 
 use std::ffi::OsStr;
 use std::fs::File;

@@ -1,0 +1,195 @@
+//! `build`: items + lock (+ copied assets, + includes) → a package directory, atomically.
+//!
+//! Everything is written into a staging directory beside the target and renamed into place
+//! only when complete (rough edge 20): a failed or killed build never leaves a half package,
+//! and a rebuild never keeps stale files of the previous one. An existing non-empty target is
+//! refused unless `force`. Includes may not take the names of the package's own parts
+//! (`items.parquet`, `assets.lock.parquet`, `assets`), nor each other's.
+//!
+//! `include_assets` copies every locked object into `assets/<item>/<asset><ext>` through the
+//! lock engine's copy (streamed, size checked against the lock, memory-budgeted), and rewrites
+//! its row to the package-relative file key with the copy's facts. Item hrefs are not
+//! rewritten (as in the Python tool); the lock is the contract.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
+use futures::{StreamExt, TryStreamExt};
+
+use super::oci::transfer::{commit_dir, staging_dir};
+use super::{ASSETS_DIR, ITEMS_FILE, LOCK_FILE};
+use crate::lock::derive::row_location;
+use crate::lock::relocate::{target_path, Layout};
+use crate::lock::schema::{rows_to_batch, LockParquetWriter};
+use crate::lock::{Location, LockRow, StoreType};
+use crate::stac::geoparquet::ItemsParquetWriter;
+use crate::store::copy::{copy_object, CopyBudget, CopySettings};
+use crate::store::Stores;
+use crate::{Error, Result};
+
+/// Copies in flight for `include_assets`.
+pub const COPY_WORKERS: usize = 4;
+
+/// What to build.
+pub struct BuildSpec {
+    /// The items schema.
+    pub items_schema: SchemaRef,
+    /// The (filtered) items batches.
+    pub items: Vec<RecordBatch>,
+    /// The lock rows (given or derived), normalised.
+    pub lock: Vec<LockRow>,
+    /// Files and directories to include, by their base name.
+    pub includes: Vec<PathBuf>,
+    /// Copy asset bytes into `assets/`.
+    pub include_assets: Option<CopySettings>,
+    /// Replace a non-empty target.
+    pub force: bool,
+}
+
+/// What a build did.
+#[derive(Debug, Clone)]
+pub struct BuildOutcome {
+    /// Items written.
+    pub items: usize,
+    /// Lock rows written.
+    pub lock_rows: usize,
+    /// Assets copied into the package.
+    pub copied: usize,
+}
+
+/// Checks the target and includes before any work is done.
+pub fn check_targets(out: &Path, includes: &[PathBuf], force: bool) -> Result<()> {
+    if let Ok(mut entries) = std::fs::read_dir(out) {
+        if entries.next().is_some() && !force {
+            return Err(Error::input(
+                out.display().to_string(),
+                "exists and is not empty; pass --force to replace it (it is replaced only when the new package is complete)",
+            ));
+        }
+    } else if out.exists() {
+        return Err(Error::input(
+            out.display().to_string(),
+            "exists and is not a directory",
+        ));
+    }
+    let mut names = HashSet::new();
+    for inc in includes {
+        let shown = inc.display().to_string();
+        let meta = std::fs::metadata(inc).map_err(|e| Error::io(format!("include {shown}"), e))?;
+        if !meta.is_file() && !meta.is_dir() {
+            return Err(Error::input(shown, "is neither a file nor a directory"));
+        }
+        let name = inc
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| Error::input(&shown, "has no usable file name"))?
+            .to_string();
+        if [ITEMS_FILE, LOCK_FILE, ASSETS_DIR].contains(&name.as_str()) {
+            return Err(Error::input(
+                shown,
+                format!("an include may not be named {name}: it would replace the package's own {name}; rename it"),
+            ));
+        }
+        if name.starts_with('.') {
+            return Err(Error::input(
+                shown,
+                "hidden includes are never pushed; rename it",
+            ));
+        }
+        if !names.insert(name.clone()) {
+            return Err(Error::input(
+                shown,
+                format!("two includes are named {name}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Builds the package at `out`.
+pub async fn build(out: &Path, spec: BuildSpec, stores: Arc<Stores>) -> Result<BuildOutcome> {
+    check_targets(out, &spec.includes, spec.force)?;
+    let staged = staging_dir(out, "build")?;
+    let root = staged.path().to_path_buf();
+    let mut writer = ItemsParquetWriter::create(&root.join(ITEMS_FILE), &spec.items_schema)?;
+    for batch in &spec.items {
+        writer.write(batch)?;
+    }
+    let items = writer.finish()?;
+    let mut lock = spec.lock;
+    let mut copied = 0;
+    if let Some(settings) = spec.include_assets {
+        settings
+            .check()
+            .map_err(|e| Error::input("--include-assets", e))?;
+        let budget = CopyBudget::new(&settings);
+        let root_ref = &root;
+        let stores_ref = &stores;
+        let budget_ref = &budget;
+        lock = futures::stream::iter(lock)
+            .map(|row| async move {
+                let rel = format!("{ASSETS_DIR}/{}", target_path(&row, Layout::ItemAsset));
+                super::check_safe_path(&rel)?;
+                let source = row_location(&row)
+                    .map_err(|e| Error::input(format!("asset {}", row.label()), e))?;
+                let target = Location {
+                    store_type: StoreType::File,
+                    container: None,
+                    endpoint: None,
+                    key: root_ref.join(&rel).display().to_string(),
+                };
+                let src = stores_ref.object(&source)?;
+                let dst = stores_ref.object(&target)?;
+                let outcome =
+                    copy_object(&src, &dst, row.size_bytes, &settings, budget_ref).await?;
+                let facts = outcome.facts().clone();
+                Ok::<_, Error>(LockRow {
+                    store_type: Some(StoreType::File.as_str().to_string()),
+                    store_container: None,
+                    store_endpoint_url: None,
+                    key: Some(rel),
+                    size_bytes: Some(facts.size_bytes),
+                    etag: facts.etag,
+                    last_modified: facts.last_modified,
+                    ..row
+                })
+            })
+            .buffered(COPY_WORKERS)
+            .try_collect()
+            .await?;
+        copied = lock.len();
+    }
+    let mut lock_writer = LockParquetWriter::create(&root.join(LOCK_FILE))?;
+    lock_writer.write(&rows_to_batch(&lock)?)?;
+    let lock_rows = lock_writer.finish()?;
+    for inc in &spec.includes {
+        let name = inc.file_name().expect("checked");
+        copy_tree(inc, &root.join(name))?;
+    }
+    commit_dir(staged, out, spec.force)?;
+    Ok(BuildOutcome {
+        items,
+        lock_rows,
+        copied,
+    })
+}
+
+/// Copies a file, or a directory recursively (regular files and directories only).
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    let meta = std::fs::metadata(from).map_err(|e| Error::io(from.display().to_string(), e))?;
+    if meta.is_file() {
+        std::fs::copy(from, to)
+            .map_err(|e| Error::io(format!("copying {} into the package", from.display()), e))?;
+        return Ok(());
+    }
+    std::fs::create_dir_all(to).map_err(|e| Error::io(to.display().to_string(), e))?;
+    let entries = std::fs::read_dir(from).map_err(|e| Error::io(from.display().to_string(), e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(from.display().to_string(), e))?;
+        copy_tree(&entry.path(), &to.join(entry.file_name()))?;
+    }
+    Ok(())
+}
