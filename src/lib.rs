@@ -16,7 +16,7 @@ pub mod preview;
 pub mod schema;
 pub mod search;
 pub mod stac;
-pub mod tui;
 pub mod store;
+pub mod tui;
 
 pub use error::{Error, Result};

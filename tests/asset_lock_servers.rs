@@ -513,9 +513,15 @@ fn azurite_and_fake_gcs_objects_derive_and_validate() {
     azurite.put_blob("lockbox", "dir/a.bin", b"azure bytes".to_vec());
     let gcs = FakeGcs::start_with(&[("gbkt", "dir/g.bin", b"gcs bytes!")]);
     let dir = temp_dir();
-    write_items(dir.path(), &[item("i", json!({
+    write_items(
+        dir.path(),
+        &[item(
+            "i",
+            json!({
         "az": {"href": "az://lockbox/dir/a.bin"},
-        "gs": {"href": "gs://gbkt/dir/g.bin"}}))]);
+        "gs": {"href": "gs://gbkt/dir/g.bin"}}),
+        )],
+    );
     let mut env = azurite.env();
     env.extend(gcs.env());
     let out = shell("$STACPKG items from-ndjson items.ndjson | $STACPKG asset-lock derive | tee lock.arrow | $STACPKG asset-lock validate")
@@ -523,10 +529,18 @@ fn azurite_and_fake_gcs_objects_derive_and_validate() {
         .envs(env.clone())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let (_, batches) = support::read_ipc_stream(&std::fs::read(dir.path().join("lock.arrow")).unwrap());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (_, batches) =
+        support::read_ipc_stream(&std::fs::read(dir.path().join("lock.arrow")).unwrap());
     use arrow::array::AsArray;
-    let sizes = batches[0].column_by_name("size_bytes").unwrap().as_primitive::<arrow::datatypes::Int64Type>();
+    let sizes = batches[0]
+        .column_by_name("size_bytes")
+        .unwrap()
+        .as_primitive::<arrow::datatypes::Int64Type>();
     assert_eq!(sizes.values().to_vec(), [11, 10]);
     // Drift on azurite: the blob is replaced by one of another size.
     azurite.put_blob("lockbox", "dir/a.bin", b"azure bytes, longer".to_vec());
@@ -537,6 +551,9 @@ fn azurite_and_fake_gcs_objects_derive_and_validate() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let results = lines(&out.stdout);
-    assert_eq!(results[0]["errors"][0], "size mismatch: expected 11, actual 19");
+    assert_eq!(
+        results[0]["errors"][0],
+        "size mismatch: expected 11, actual 19"
+    );
     assert_eq!(results[1]["valid"], true);
 }

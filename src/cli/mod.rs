@@ -11,11 +11,11 @@ mod input;
 mod items;
 mod logging;
 mod output;
-mod tui;
-mod search;
-mod search_out;
 mod package;
 mod progress;
+mod search;
+mod search_out;
+mod tui;
 
 use std::process::ExitCode;
 

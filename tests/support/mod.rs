@@ -16,11 +16,11 @@
 //! Every test crate uses a different subset, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
+pub mod package;
 pub mod proxy;
+pub mod registry;
 pub mod servers;
 pub mod stac_api;
-pub mod package;
-pub mod registry;
 
 use std::ffi::OsStr;
 use std::fs::File;
