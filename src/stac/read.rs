@@ -152,7 +152,7 @@ impl<R: Read + Seek> NdjsonItems<R> {
     pub fn from_shape(source: R, input: &str, options: ReadOptions, shape: ItemsShape) -> Self {
         let schema = items_schema(&shape);
         Self {
-            reader: BufReader::with_capacity(256 * 1024, source),
+            reader: BufReader::with_capacity(READ_BUFFER_BYTES, source),
             input: input.to_string(),
             builder: ItemsBatchBuilder::new(schema.clone()),
             schema,
