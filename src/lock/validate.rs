@@ -20,7 +20,7 @@ use futures::{Stream, StreamExt};
 
 use super::derive::row_location;
 use super::schema::LockRow;
-use crate::store::probe::{same_etag, same_instant};
+use crate::store::probe::{same_etag, same_instant, Facts};
 use crate::store::Stores;
 
 /// The outcome for one lock row.
@@ -141,6 +141,12 @@ fn py_string(out: &mut String, value: &str) {
 
 /// Validates one row: required fields, then a HEAD, then the facts present on both sides.
 pub async fn validate_row(row: &LockRow, stores: &Stores) -> Validation {
+    check_row(row, stores).await.0
+}
+
+/// [`validate_row`], also returning the facts the HEAD saw (none when it failed): what the
+/// console shows as "current" and writes when the user accepts the drift.
+pub async fn check_row(row: &LockRow, stores: &Stores) -> (Validation, Option<Facts>) {
     let mut missing: Vec<&str> = Vec::new();
     if row.item_id.is_empty() {
         missing.push("item_id");
@@ -151,7 +157,10 @@ pub async fn validate_row(row: &LockRow, stores: &Stores) -> Validation {
     let location = match row_location(row) {
         Ok(location) if missing.is_empty() => location,
         Ok(_) => {
-            return Validation::of(row, vec![format!("missing fields: {}", missing.join(","))]);
+            return (
+                Validation::of(row, vec![format!("missing fields: {}", missing.join(","))]),
+                None,
+            );
         }
         Err(reason) => {
             let error = match reason.strip_prefix("missing fields: ") {
@@ -162,12 +171,12 @@ pub async fn validate_row(row: &LockRow, stores: &Stores) -> Validation {
                 None if !missing.is_empty() => format!("missing fields: {}", missing.join(",")),
                 None => reason,
             };
-            return Validation::of(row, vec![error]);
+            return (Validation::of(row, vec![error]), None);
         }
     };
     let facts = match stores.head(&location).await {
         Ok(facts) => facts,
-        Err(e) => return Validation::of(row, vec![e.to_string()]),
+        Err(e) => return (Validation::of(row, vec![e.to_string()]), None),
     };
     let mut errors = Vec::new();
     if let Some(expected) = row.size_bytes {
@@ -195,7 +204,7 @@ pub async fn validate_row(row: &LockRow, stores: &Stores) -> Validation {
             ));
         }
     }
-    Validation::of(row, errors)
+    (Validation::of(row, errors), Some(facts))
 }
 
 fn non_empty(value: &Option<String>) -> Option<&str> {

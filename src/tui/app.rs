@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::jobs;
+use super::lock_jobs;
 use super::model::Model;
 use super::msg::{Effect, Msg};
 use super::tasks::{TaskKind, TaskManager};
@@ -72,6 +73,39 @@ impl Effects {
                 self.tasks.spawn(TaskKind::Debug, |_| async {
                     panic!("deliberate panic in a task (debug_panic_task)")
                 });
+            }
+            Effect::DeriveLock {
+                generation,
+                batches,
+                item_ids,
+                base_dir,
+            } => {
+                self.tasks.cancel_kind(TaskKind::Lock);
+                self.tasks.spawn(TaskKind::Lock, move |token| {
+                    lock_jobs::derive(generation, batches, item_ids, base_dir, tx, token)
+                });
+            }
+            Effect::OpenLock { generation, path } => {
+                self.tasks.cancel_kind(TaskKind::Lock);
+                self.tasks.spawn(TaskKind::Lock, move |token| {
+                    lock_jobs::open_lock(generation, path, tx, token)
+                });
+            }
+            Effect::CancelLock => self.tasks.cancel_kind(TaskKind::Lock),
+            Effect::Validate {
+                generation,
+                rows,
+                base_dir,
+            } => {
+                self.tasks.cancel_kind(TaskKind::Validate);
+                self.tasks.spawn(TaskKind::Validate, move |token| {
+                    lock_jobs::validate(generation, rows, base_dir, tx, token)
+                });
+            }
+            Effect::CancelValidation => self.tasks.cancel_kind(TaskKind::Validate),
+            Effect::WriteFile(request) => {
+                self.tasks
+                    .spawn(TaskKind::Write, move |_| lock_jobs::write_file(request, tx));
             }
             Effect::Quit => return true,
         }

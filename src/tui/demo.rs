@@ -4,12 +4,21 @@
 //! The bundled items (`assets/demo/items.ndjson`, made by `scripts/gen-items`) name their
 //! assets under [`DEMO_BASE`]; at start the demo writes a copy into the state dir with that
 //! base replaced by the live server's URL, and opens the copy.
+//!
+//! The bundled lock (`assets/demo/assets.lock.parquet`) was derived by `scripts/gen-demo` with
+//! this crate's engine *before* it changed a few files (a size change, a same-size content
+//! change, a newer Last-Modified, one deletion), so validating it shows drift out of the box.
+//! Its rows are rebased onto the live server the same way. The server's validators come from
+//! the content and the manifest `files.json`, not file mtimes, so the drift is the same on
+//! every fresh clone.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use super::fileserver::{serve, FileServer};
+use super::fileserver::{read_manifest, serve_with, FileServer, Manifest};
+use super::lock_jobs::{read_lock, rebase_rows};
+use crate::lock::schema::LockParquetWriter;
 
 /// The placeholder asset base in the bundled catalogue.
 pub const DEMO_BASE: &str = "https://demo.stacpkg.invalid";
@@ -25,6 +34,8 @@ pub fn demo_dir() -> PathBuf {
 pub struct Demo {
     /// The catalogue copy with live hrefs.
     pub items_path: PathBuf,
+    /// The bundled lock rebased onto the live server (none if the bundle has no lock).
+    pub lock_path: Option<PathBuf>,
     /// The asset server's base URL.
     pub base_url: String,
     _server: FileServer,
@@ -41,7 +52,13 @@ pub async fn start(state_dir: &Path) -> anyhow::Result<Demo> {
             items.display()
         )
     })?;
-    let server = serve(dir.join("files"))
+    let manifest_path = dir.join("files.json");
+    let manifest = if manifest_path.is_file() {
+        read_manifest(&manifest_path)?
+    } else {
+        Manifest::new()
+    };
+    let server = serve_with(dir.join("files"), manifest)
         .await
         .context("starting the demo file server on 127.0.0.1")?;
     let base_url = format!("http://{}", server.addr);
@@ -55,9 +72,54 @@ pub async fn start(state_dir: &Path) -> anyhow::Result<Demo> {
             .with_context(|| format!("writing {}", items_path.display()))?;
     }
     file.commit()?;
+    let bundled = dir.join("assets.lock.parquet");
+    let lock_path = if bundled.is_file() {
+        let mut rows = read_lock(&bundled)?;
+        rebase_rows(&mut rows, DEMO_BASE, &base_url);
+        let path = state_dir.join("demo").join("assets.lock.parquet");
+        let mut writer = LockParquetWriter::create(&path)?;
+        writer.write(&crate::lock::schema::rows_to_batch(&rows)?)?;
+        writer.finish()?;
+        Some(path)
+    } else {
+        None
+    };
     Ok(Demo {
         items_path,
+        lock_path,
         base_url,
         _server: server,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use futures::StreamExt;
+
+    use super::*;
+    use crate::lock::validate::validate;
+    use crate::store::Stores;
+    use crate::tui::panes::validation::Verdict;
+
+    /// The bundled lock validates to exactly the drift `scripts/gen-demo` made, whatever the
+    /// files' mtimes are (a fresh clone sets them to the checkout time).
+    #[tokio::test]
+    async fn bundled_lock_shows_exactly_the_planned_drift() {
+        let state = tempfile::tempdir().unwrap();
+        let demo = start(state.path()).await.unwrap();
+        let rows = read_lock(demo.lock_path.as_ref().unwrap()).unwrap();
+        assert!(rows.len() > 400, "{}", rows.len());
+        assert!(rows[0].href().unwrap().starts_with(&demo.base_url));
+        let stores = Arc::new(Stores::new(state.path().to_path_buf(), false));
+        let results: Vec<_> = validate(rows, stores, 16).collect().await;
+        let mut problems: Vec<String> = results
+            .iter()
+            .filter(|r| !r.valid)
+            .map(|r| format!("{}/{}: {}", r.item_id, r.asset_key, Verdict::of(r).text()))
+            .collect();
+        problems.sort();
+        insta::assert_snapshot!(problems.join("\n"));
+    }
 }

@@ -1,12 +1,20 @@
 //! A tiny HTTP/1.1 file server on 127.0.0.1 for the offline demo.
 //!
 //! It answers GET and HEAD with what an asset lock records and checks — `Content-Length`,
-//! an nginx-style `ETag` (`"hexmtime-hexsize"`), `Last-Modified` — and 304 for a matching
-//! `If-None-Match`, one request per connection. Paths are confined to the root directory.
+//! `ETag`, `Last-Modified` — and 304 for a matching `If-None-Match`, one request per
+//! connection. Paths are confined to the root directory.
+//!
+//! The validators must not depend on when the files were checked out (a fresh `git clone`
+//! sets every mtime to "now"), or the bundled demo lock would drift differently on every
+//! machine: the ETag is a hash of the content, and `Last-Modified` comes from a manifest
+//! (relative path → RFC 3339 instant, written by `scripts/gen-demo`), falling back to the
+//! file's mtime for files the manifest does not list.
 
+use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -29,8 +37,33 @@ impl Drop for FileServer {
     }
 }
 
-/// Serves `root` on a free port of 127.0.0.1.
+/// Relative path → Last-Modified, seconds since the epoch.
+pub type Manifest = HashMap<String, i64>;
+
+/// Reads a manifest file (`{"a/b.tif": "2026-01-15T09:00:00Z", …}`).
+pub fn read_manifest(path: &Path) -> anyhow::Result<Manifest> {
+    use anyhow::Context;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the demo manifest {}", path.display()))?;
+    let raw: HashMap<String, String> = serde_json::from_str(&text)
+        .with_context(|| format!("{}: expected {{path: RFC 3339 time}}", path.display()))?;
+    raw.into_iter()
+        .map(|(k, v)| {
+            let t = chrono::DateTime::parse_from_rfc3339(&v)
+                .with_context(|| format!("{}: {k}: bad time {v:?}", path.display()))?;
+            Ok((k, t.timestamp()))
+        })
+        .collect()
+}
+
+/// Serves `root` on a free port of 127.0.0.1 (Last-Modified from file mtimes).
 pub async fn serve(root: PathBuf) -> io::Result<FileServer> {
+    serve_with(root, Manifest::new()).await
+}
+
+/// Serves `root`, taking Last-Modified from `manifest` where it lists a file.
+pub async fn serve_with(root: PathBuf, manifest: Manifest) -> io::Result<FileServer> {
+    let manifest = Arc::new(manifest);
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let stop = CancellationToken::new();
@@ -43,8 +76,9 @@ pub async fn serve(root: PathBuf) -> io::Result<FileServer> {
             };
             if let Ok((stream, _)) = conn {
                 let root = root.clone();
+                let manifest = manifest.clone();
                 tokio::spawn(async move {
-                    if let Err(e) = respond(stream, &root).await {
+                    if let Err(e) = respond(stream, &root, &manifest).await {
                         tracing::debug!("demo file server: {e}");
                     }
                 });
@@ -54,13 +88,25 @@ pub async fn serve(root: PathBuf) -> io::Result<FileServer> {
     Ok(FileServer { addr, stop })
 }
 
+/// The relative path a request names, if it stays under the root.
+fn relative(target: &str) -> Option<&str> {
+    let path = target.split(['?', '#']).next()?.trim_start_matches('/');
+    Path::new(path)
+        .components()
+        .all(|c| matches!(c, Component::Normal(_)))
+        .then_some(path)
+}
+
 /// The file a request path names, if it stays under `root`.
 fn resolve(root: &Path, target: &str) -> Option<PathBuf> {
-    let path = target.split(['?', '#']).next()?.trim_start_matches('/');
-    let rel = Path::new(path);
-    rel.components()
-        .all(|c| matches!(c, Component::Normal(_)))
-        .then(|| root.join(rel))
+    relative(target).map(|rel| root.join(rel))
+}
+
+/// A strong ETag from the content: the first 16 hex digits of its SHA-256.
+fn content_etag(body: &[u8]) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(body);
+    format!("\"{}\"", &hex::encode(digest)[..16])
 }
 
 fn content_type(path: &Path) -> &'static str {
@@ -72,7 +118,7 @@ fn content_type(path: &Path) -> &'static str {
     }
 }
 
-async fn respond(mut stream: TcpStream, root: &Path) -> io::Result<()> {
+async fn respond(mut stream: TcpStream, root: &Path, manifest: &Manifest) -> io::Result<()> {
     let mut head = Vec::with_capacity(1024);
     let mut buf = [0u8; 1024];
     while !head.windows(4).any(|w| w == b"\r\n\r\n") {
@@ -101,13 +147,17 @@ async fn respond(mut stream: TcpStream, root: &Path) -> io::Result<()> {
         Ok(m) if m.is_file() => m,
         _ => return simple(&mut stream, "404 Not Found").await,
     };
-    let mtime = meta
-        .modified()?
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs();
-    let etag = format!("\"{mtime:x}-{:x}\"", meta.len());
-    let last_modified = chrono::DateTime::from_timestamp(mtime as i64, 0)
+    let body = tokio::fs::read(&path).await?;
+    let mtime = match relative(&target).and_then(|rel| manifest.get(rel)) {
+        Some(t) => *t,
+        None => meta
+            .modified()?
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs() as i64,
+    };
+    let etag = content_etag(&body);
+    let last_modified = chrono::DateTime::from_timestamp(mtime, 0)
         .unwrap_or_default()
         .format("%a, %d %b %Y %H:%M:%S GMT");
     let common = format!("ETag: {etag}\r\nLast-Modified: {last_modified}\r\nConnection: close\r\n");
@@ -122,7 +172,6 @@ async fn respond(mut stream: TcpStream, root: &Path) -> io::Result<()> {
     );
     stream.write_all(reply.as_bytes()).await?;
     if method == "GET" {
-        let body = tokio::fs::read(&path).await?;
         stream.write_all(&body).await?;
     }
     stream.shutdown().await
@@ -153,7 +202,8 @@ mod tests {
         assert_eq!(head.status(), 200);
         assert_eq!(head.headers()["content-length"], "7");
         let etag = head.headers()["etag"].to_str().unwrap().to_string();
-        assert!(etag.ends_with("-7\""), "{etag}");
+        assert_eq!(etag, content_etag(b"{\"x\":1}"), "{etag}");
+        assert!(etag.len() == 18, "{etag}");
         assert!(head.headers().contains_key("last-modified"));
         let get = client.get(format!("{base}/a/b.json")).send().await.unwrap();
         assert_eq!(get.bytes().await.unwrap().as_ref(), b"{\"x\":1}");

@@ -22,6 +22,10 @@ pub enum Scope {
     Search,
     /// The items pane.
     Items,
+    /// The asset-lock pane.
+    Lock,
+    /// The validation pane.
+    Validation,
 }
 
 impl Scope {
@@ -29,6 +33,8 @@ impl Scope {
         match pane {
             PaneId::Search => Scope::Search,
             PaneId::Items => Scope::Items,
+            PaneId::Lock => Scope::Lock,
+            PaneId::Validation => Scope::Validation,
         }
     }
 }
@@ -175,6 +181,21 @@ const DEFAULTS: &[(Scope, &str, Command)] = &[
     (Scope::Search, "e", Command::EditField),
     (Scope::Search, "enter", Command::RunSearch),
     (Scope::Search, "r", Command::RecallSearch),
+    (Scope::Global, "3", Command::FocusLock),
+    (Scope::Global, "4", Command::FocusValidation),
+    (Scope::Items, "d", Command::DeriveLock),
+    (Scope::Lock, "d", Command::DeriveLock),
+    (Scope::Lock, "v", Command::ValidateLock),
+    (Scope::Lock, "w", Command::WriteLock),
+    (Scope::Validation, "v", Command::ValidateLock),
+    (Scope::Validation, "p", Command::ToggleProblemsOnly),
+    (Scope::Validation, "b", Command::CycleGroup),
+    (Scope::Validation, "space", Command::MarkResult),
+    (Scope::Validation, "a", Command::MarkAllResults),
+    (Scope::Validation, "enter", Command::ShowDetail),
+    (Scope::Validation, "r", Command::RevalidateMarked),
+    (Scope::Validation, "A", Command::AcceptDrift),
+    (Scope::Validation, "x", Command::ExportResults),
 ];
 
 /// A user keymap file: bindings that patch the defaults.

@@ -1,9 +1,11 @@
 //! The one Model, owned by the app loop and changed only by `update`.
 
 use super::keymap::Keymap;
-use super::msg::PaneId;
+use super::msg::{PaneId, WriteRequest};
 use super::panes::items::ItemsPane;
+use super::panes::lock::LockPane;
 use super::panes::search::SearchPane;
+use super::panes::validation::ValidationPane;
 use super::theme::Theme;
 
 /// A popup over the panes (one at a time).
@@ -30,6 +32,11 @@ pub enum Popup {
     },
     /// "Work is running; quit anyway?"
     ConfirmQuit,
+    /// "The file exists; replace it?" (the request waits in `Model::pending_write`).
+    ConfirmOverwrite {
+        /// The file.
+        path: String,
+    },
 }
 
 /// What a text input edits.
@@ -39,6 +46,12 @@ pub enum InputTarget {
     Filter,
     /// A search form field.
     Field(usize),
+    /// Where to write the lock.
+    LockPath,
+    /// Where to write the lock with accepted drift.
+    AcceptPath,
+    /// Where to export the validation results.
+    ExportPath,
 }
 
 /// A text input in progress.
@@ -68,6 +81,12 @@ pub struct Model {
     pub search: SearchPane,
     /// Items pane state.
     pub items: ItemsPane,
+    /// Asset-lock pane state.
+    pub lock: LockPane,
+    /// Validation pane state.
+    pub validation: ValidationPane,
+    /// A write waiting for the user to confirm replacing a file.
+    pub pending_write: Option<WriteRequest>,
     /// Keys.
     pub keymap: Keymap,
     /// Styles.
@@ -93,6 +112,9 @@ impl Model {
             focus: PaneId::Search,
             search: SearchPane::default(),
             items: ItemsPane::default(),
+            lock: LockPane::default(),
+            validation: ValidationPane::default(),
+            pending_write: None,
             keymap,
             theme,
             popup: None,
@@ -113,6 +135,8 @@ impl Model {
     pub fn is_busy(&self) -> bool {
         use super::panes::items::Phase;
         matches!(self.items.phase, Phase::Loading | Phase::Streaming)
+            || self.lock.is_running()
+            || self.validation.is_running()
     }
 
     /// A new generation number.

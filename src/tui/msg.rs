@@ -15,6 +15,8 @@ use crossterm::event::KeyEvent;
 use serde::{Deserialize, Serialize};
 
 use super::panes::items::{RowRef, ViewSpec};
+use super::panes::lock::LockEntry;
+use super::panes::validation::ValidationEntry;
 use super::tasks::{TaskId, TaskKind};
 use crate::items::ItemFilter;
 
@@ -26,17 +28,28 @@ pub enum PaneId {
     Search,
     /// The items table.
     Items,
+    /// The asset lock: derive, open, write.
+    Lock,
+    /// Validation results: drift triage.
+    Validation,
 }
 
 impl PaneId {
     /// Every pane, in tab order.
-    pub const ALL: [PaneId; 2] = [PaneId::Search, PaneId::Items];
+    pub const ALL: [PaneId; 4] = [
+        PaneId::Search,
+        PaneId::Items,
+        PaneId::Lock,
+        PaneId::Validation,
+    ];
 
     /// The tab title.
     pub fn title(self) -> &'static str {
         match self {
             PaneId::Search => "Search",
             PaneId::Items => "Items",
+            PaneId::Lock => "Lock",
+            PaneId::Validation => "Validation",
         }
     }
 }
@@ -97,6 +110,32 @@ pub enum Command {
     RecallSearch,
     /// Panic inside a task (to test that the console survives it).
     DebugPanicTask,
+    /// Focus the asset-lock pane.
+    FocusLock,
+    /// Focus the validation pane.
+    FocusValidation,
+    /// Derive the asset lock for the marked items (or all loaded items).
+    DeriveLock,
+    /// Write the lock to a Parquet file (prompts for the path).
+    WriteLock,
+    /// Validate the whole lock.
+    ValidateLock,
+    /// Validate again only the marked results (or the one under the cursor).
+    RevalidateMarked,
+    /// Show only drifted and unreachable results, or everything.
+    ToggleProblemsOnly,
+    /// Group results by nothing, drift kind, host, collection (cycles).
+    CycleGroup,
+    /// Mark or unmark the result under the cursor.
+    MarkResult,
+    /// Mark every shown result, or clear the marks if all are marked.
+    MarkAllResults,
+    /// Show expected vs current facts of the result under the cursor.
+    ShowDetail,
+    /// Write a new lock with the current facts of the marked results (prompts for the path).
+    AcceptDrift,
+    /// Export the results as JSON lines (prompts for the path).
+    ExportResults,
 }
 
 impl Command {
@@ -129,6 +168,19 @@ impl Command {
             Command::RunSearch => "run",
             Command::RecallSearch => "recall search",
             Command::DebugPanicTask => "panic in a task (test)",
+            Command::FocusLock => "lock pane",
+            Command::FocusValidation => "validation pane",
+            Command::DeriveLock => "derive lock",
+            Command::WriteLock => "write lock",
+            Command::ValidateLock => "validate",
+            Command::RevalidateMarked => "re-validate marked",
+            Command::ToggleProblemsOnly => "problems only",
+            Command::CycleGroup => "group by",
+            Command::MarkResult => "mark",
+            Command::MarkAllResults => "mark all",
+            Command::ShowDetail => "details",
+            Command::AcceptDrift => "accept drift",
+            Command::ExportResults => "export JSON lines",
         }
     }
 }
@@ -184,6 +236,61 @@ pub enum Msg {
         /// The rows to show, in order.
         rows: Arc<Vec<RowRef>>,
     },
+    /// A lock run (derive or file read) started and knows how many rows to expect.
+    LockStarted {
+        /// The run it belongs to.
+        generation: u64,
+        /// Rows expected.
+        total: usize,
+    },
+    /// Lock rows arrived (in lock order).
+    LockRows {
+        /// The run it belongs to.
+        generation: u64,
+        /// The rows, with probe failures.
+        rows: Vec<LockEntry>,
+        /// Seconds since the run started.
+        elapsed_secs: f64,
+    },
+    /// A lock run finished.
+    LockDone {
+        /// The run it belongs to.
+        generation: u64,
+        /// Seconds since the run started.
+        elapsed_secs: f64,
+    },
+    /// A lock run could not go on.
+    LockFailed {
+        /// The run it belongs to.
+        generation: u64,
+        /// One line, with the cause chain.
+        error: String,
+    },
+    /// Validation results arrived.
+    ValidationRows {
+        /// The run it belongs to.
+        generation: u64,
+        /// The results.
+        rows: Vec<ValidationEntry>,
+        /// Seconds since the run started.
+        elapsed_secs: f64,
+    },
+    /// A validation run finished.
+    ValidationDone {
+        /// The run it belongs to.
+        generation: u64,
+        /// Seconds since the run started.
+        elapsed_secs: f64,
+    },
+    /// A file write finished (or refused to overwrite: `needs_confirm`).
+    FileWritten {
+        /// What happened, one line.
+        text: String,
+        /// Whether it failed.
+        is_error: bool,
+        /// The target exists; the request waits for the user's yes.
+        needs_confirm: Option<WriteRequest>,
+    },
     /// A task ended (for any reason); panics and errors carry a message.
     TaskEnded {
         /// Which task.
@@ -224,6 +331,62 @@ pub enum Effect {
     SaveHistory(Vec<super::panes::search::SearchForm>),
     /// Panic inside a task.
     PanicInTask,
+    /// Derive a lock from items (cancelling any running lock run).
+    DeriveLock {
+        /// The generation its messages will carry.
+        generation: u64,
+        /// The items batches (cheap clones).
+        batches: Vec<RecordBatch>,
+        /// Only these item ids (empty: all).
+        item_ids: Vec<String>,
+        /// Where relative file hrefs resolve.
+        base_dir: PathBuf,
+    },
+    /// Read a lock file into the lock pane.
+    OpenLock {
+        /// The generation its messages will carry.
+        generation: u64,
+        /// The asset-lock Parquet file.
+        path: PathBuf,
+    },
+    /// Cancel the running lock run.
+    CancelLock,
+    /// Validate lock rows (cancelling any running validation).
+    Validate {
+        /// The generation its messages will carry.
+        generation: u64,
+        /// (lock row index, row).
+        rows: Vec<(usize, crate::lock::LockRow)>,
+        /// Where relative file keys resolve.
+        base_dir: PathBuf,
+    },
+    /// Cancel the running validation.
+    CancelValidation,
+    /// Write a file atomically.
+    WriteFile(WriteRequest),
     /// Leave the loop (tasks are cancelled and drained).
     Quit,
+}
+
+/// A file the console writes: a lock or JSON lines, atomically, never over an existing file
+/// unless the user said yes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriteRequest {
+    /// The target.
+    pub path: PathBuf,
+    /// The user confirmed replacing an existing file.
+    pub overwrite: bool,
+    /// What to write.
+    pub content: WriteContent,
+    /// What the status line says when it is written (`{path}` is replaced).
+    pub done_text: String,
+}
+
+/// The bytes of a [`WriteRequest`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteContent {
+    /// Asset-lock Parquet.
+    Lock(Vec<crate::lock::LockRow>),
+    /// JSON lines (without newlines).
+    JsonLines(Vec<String>),
 }

@@ -35,6 +35,12 @@ pub enum TaskKind {
     Save,
     /// The deliberate panic.
     Debug,
+    /// Derives or reads an asset lock.
+    Lock,
+    /// Validates lock rows.
+    Validate,
+    /// Writes a lock or results file.
+    Write,
 }
 
 impl TaskKind {
@@ -46,6 +52,9 @@ impl TaskKind {
             TaskKind::Terminal => "terminal",
             TaskKind::Save => "save",
             TaskKind::Debug => "debug",
+            TaskKind::Lock => "lock",
+            TaskKind::Validate => "validate",
+            TaskKind::Write => "write",
         }
     }
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::compute::item_json;
+use super::lock_update;
 use super::model::{Input, InputTarget, Model, Popup};
 use super::msg::{Command, Effect, Msg, PaneId};
 use super::panes::items::{Phase, RowRef, SortSpec};
@@ -102,8 +103,16 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 vec![]
             }
         }
+        msg @ (Msg::LockStarted { .. }
+        | Msg::LockRows { .. }
+        | Msg::LockDone { .. }
+        | Msg::LockFailed { .. }
+        | Msg::ValidationRows { .. }
+        | Msg::ValidationDone { .. }
+        | Msg::FileWritten { .. }) => lock_update::message(model, msg),
         Msg::TaskEnded { kind, failure, .. } => {
             if let Some(failure) = failure {
+                lock_update::task_failed(model, kind, &failure);
                 if kind == TaskKind::Load
                     && matches!(model.items.phase, Phase::Loading | Phase::Streaming)
                 {
@@ -127,6 +136,9 @@ fn key_event(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             KeyCode::Char('y') | KeyCode::Char('Y') => vec![Effect::CancelLoad, Effect::Quit],
             _ => vec![],
         };
+    }
+    if matches!(model.popup, Some(Popup::ConfirmOverwrite { .. })) {
+        return lock_update::confirm_key(model, key);
     }
     if let Some(input) = &mut model.input {
         if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
@@ -167,6 +179,7 @@ fn submit(model: &mut Model, input: Input) -> Vec<Effect> {
             model.search.error = None;
             vec![]
         }
+        _ => lock_update::submit(model, input),
     }
 }
 
@@ -241,7 +254,10 @@ pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
             if model.popup.take().is_some() {
                 return vec![];
             }
-            if model.is_busy() {
+            if let Some(effects) = lock_update::cancel(model) {
+                return effects;
+            }
+            if matches!(model.items.phase, Phase::Loading | Phase::Streaming) {
                 let generation = model.generation();
                 model.items.generation = generation;
                 model.items.phase = Phase::Done;
@@ -373,6 +389,19 @@ pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
             run_search(model)
         }
         Command::DebugPanicTask => vec![Effect::PanicInTask],
+        Command::FocusLock
+        | Command::FocusValidation
+        | Command::DeriveLock
+        | Command::WriteLock
+        | Command::ValidateLock
+        | Command::RevalidateMarked
+        | Command::ToggleProblemsOnly
+        | Command::CycleGroup
+        | Command::MarkResult
+        | Command::MarkAllResults
+        | Command::ShowDetail
+        | Command::AcceptDrift
+        | Command::ExportResults => lock_update::command(model, c),
     }
 }
 
@@ -434,13 +463,14 @@ fn move_by(model: &mut Model, delta: isize) {
         Some(Popup::Help { scroll }) => *scroll = step(*scroll, 200),
         Some(Popup::Json { lines, scroll, .. }) => *scroll = step(*scroll, lines.len()),
         Some(Popup::Columns { cursor }) => *cursor = step(*cursor, model.items.columns.len()),
-        Some(Popup::ConfirmQuit) => {}
+        Some(Popup::ConfirmQuit) | Some(Popup::ConfirmOverwrite { .. }) => {}
         None => match model.focus {
             PaneId::Items => {
                 let target = step(model.items.cursor, model.items.rows.len());
                 model.items.move_to(target, page);
             }
             PaneId::Search => model.search.cursor = step(model.search.cursor, model.search.len()),
+            PaneId::Lock | PaneId::Validation => lock_update::move_by(model, delta),
         },
     }
 }

@@ -52,6 +52,10 @@ pub fn draw(frame: &mut Frame<'_>, model: &Model) -> Drawn {
             panes::search::draw(frame, body, &model.search, editing, &model.theme);
         }
         PaneId::Items => panes::items::draw(frame, body, &model.items, &model.theme),
+        PaneId::Lock => panes::lock::draw(frame, body, &model.lock, &model.theme),
+        PaneId::Validation => {
+            panes::validation::draw(frame, body, &model.validation, &model.theme);
+        }
     }
     draw_status(frame, status, model);
     let popup = popup::draw(frame, body, model);
@@ -89,6 +93,7 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, model: &Model) {
         let label = match input.target {
             InputTarget::Filter => "filter: ".to_string(),
             InputTarget::Field(i) => format!("{}: ", panes::search::FIELDS[i]),
+            other => super::lock_update::input_label(other).to_string(),
         };
         Line::from(vec![
             Span::styled(label, theme.style(Role::Key)),

@@ -1,4 +1,6 @@
 //! One module per pane: its state and its (pure) view.
 
 pub mod items;
+pub mod lock;
 pub mod search;
+pub mod validation;

@@ -37,6 +37,8 @@ pub fn help_lines(model: &Model) -> Vec<Line<'static>> {
         (Scope::Global, "Everywhere"),
         (Scope::Search, "Search pane"),
         (Scope::Items, "Items pane"),
+        (Scope::Lock, "Lock pane"),
+        (Scope::Validation, "Validation pane"),
     ] {
         lines.push(Line::styled(title, model.theme.style(Role::Header)));
         for (keys, desc) in model.keymap.entries(scope) {
@@ -112,13 +114,25 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, model: &Model) -> Option<Rect> {
         Popup::ConfirmQuit => {
             let rect = centred(area, 44, 5);
             let lines = vec![
-                Line::raw("Items are still loading."),
+                Line::raw("Work is still running."),
                 Line::styled(
                     "Quit anyway? y = yes, any other key = no",
                     model.theme.style(Role::Warn),
                 ),
             ];
             boxed(frame, rect, "Quit?", lines, model);
+            Some(rect)
+        }
+        Popup::ConfirmOverwrite { path } => {
+            let rect = centred(area, 60, 5);
+            let lines = vec![
+                Line::raw(format!("{path} exists.")),
+                Line::styled(
+                    "Replace it? y = yes, any other key = no",
+                    model.theme.style(Role::Warn),
+                ),
+            ];
+            boxed(frame, rect, "Replace file?", lines, model);
             Some(rect)
         }
     }
