@@ -413,3 +413,563 @@ async fn headless_app_loop_streams_draws_and_quits() {
     // One frame per burst at most, never a busy loop: a handful of frames, not thousands.
     assert!(frames <= 10, "{frames} frames");
 }
+
+// ---- The asset-lock and validation panes ----------------------------------------------------
+
+use stacpkg::lock::validate::Validation;
+use stacpkg::lock::LockRow;
+use stacpkg::store::probe::Facts;
+use stacpkg::tui::msg::{WriteContent, WriteRequest};
+use stacpkg::tui::panes::lock::{LockEntry, LockPhase};
+use stacpkg::tui::panes::validation::{GroupBy, RunPhase, ValidationEntry};
+
+const HOST: &str = "http://127.0.0.1:8080";
+
+/// Lock rows of `n` demo-like assets (two per item, alternating collections).
+fn lock_rows(n: usize) -> Vec<LockRow> {
+    (0..n)
+        .map(|i| LockRow {
+            item_id: format!("item-{:03}", i / 2),
+            asset_key: if i % 2 == 0 { "thumbnail" } else { "visual" }.into(),
+            store_type: Some("http".into()),
+            store_container: Some(HOST.into()),
+            key: Some(format!("scenes/{:03}/{}.tif", i / 2, i % 2)),
+            size_bytes: Some(1000 + i as i64),
+            etag: Some(format!("\"e{i}\"")),
+            last_modified: Some("2026-01-15T09:00:00+00:00".into()),
+            ..Default::default()
+        })
+        .collect()
+}
+
+/// The validation result of row `i`: rows 3, 7, 11 drift (size+etag, etag, missing), row 9
+/// is unreachable, the rest are valid.
+fn result_for(i: usize, row: &LockRow) -> ValidationEntry {
+    let (errors, facts): (Vec<String>, Option<Facts>) = match i {
+        3 => (
+            vec![
+                format!(
+                    "size mismatch: expected {}, actual 2000",
+                    row.size_bytes.unwrap()
+                ),
+                format!("etag mismatch: expected \"e{i}\", actual \"new\""),
+            ],
+            Some(Facts {
+                size_bytes: 2000,
+                etag: Some("\"new\"".into()),
+                last_modified: Some("2026-03-02T14:30:00+00:00".into()),
+            }),
+        ),
+        7 => (
+            vec![format!(
+                "etag mismatch: expected \"e{i}\", actual \"same-size\""
+            )],
+            Some(Facts {
+                size_bytes: row.size_bytes.unwrap(),
+                etag: Some("\"same-size\"".into()),
+                last_modified: row.last_modified.clone(),
+            }),
+        ),
+        11 => (
+            vec![format!("{}: object not found", row.href().unwrap())],
+            None,
+        ),
+        9 => (
+            vec![format!("{}: connection refused", row.href().unwrap())],
+            None,
+        ),
+        _ => (
+            vec![],
+            Some(Facts {
+                size_bytes: row.size_bytes.unwrap(),
+                etag: row.etag.clone(),
+                last_modified: row.last_modified.clone(),
+            }),
+        ),
+    };
+    let result = Validation {
+        item_id: row.item_id.clone(),
+        asset_key: row.asset_key.clone(),
+        store_type: row.store_type.clone(),
+        store_container: row.store_container.clone(),
+        key: row.key.clone(),
+        store_endpoint_url: None,
+        valid: errors.is_empty(),
+        errors,
+    };
+    ValidationEntry::new(i, result, facts)
+}
+
+/// Opens a lock of `n` rows from `path` and feeds its rows; returns the generation.
+fn open_lock(m: &mut Model, n: usize) -> u64 {
+    let effects =
+        stacpkg::tui::lock_update::open_lock(m, "locks/assets.lock.parquet".into(), ".".into());
+    let Effect::OpenLock { generation, .. } = effects[0] else {
+        panic!("expected OpenLock, got {effects:?}")
+    };
+    m.focus = PaneId::Lock;
+    update(
+        m,
+        Msg::LockStarted {
+            generation,
+            total: n,
+        },
+    );
+    let rows = lock_rows(n)
+        .into_iter()
+        .map(|row| LockEntry { row, error: None })
+        .collect();
+    update(
+        m,
+        Msg::LockRows {
+            generation,
+            rows,
+            elapsed_secs: 0.1,
+        },
+    );
+    update(
+        m,
+        Msg::LockDone {
+            generation,
+            elapsed_secs: 0.1,
+        },
+    );
+    generation
+}
+
+/// Presses `v` and returns the validate effect's generation and rows.
+fn start_validation(m: &mut Model) -> (u64, Vec<(usize, LockRow)>) {
+    let effects = update(m, key('v'));
+    match effects.into_iter().next() {
+        Some(Effect::Validate {
+            generation, rows, ..
+        }) => (generation, rows),
+        other => panic!("expected Validate, got {other:?}"),
+    }
+}
+
+fn feed_results(m: &mut Model, generation: u64, rows: &[(usize, LockRow)]) {
+    let entries = rows.iter().map(|(i, r)| result_for(*i, r)).collect();
+    update(
+        m,
+        Msg::ValidationRows {
+            generation,
+            rows: entries,
+            elapsed_secs: 0.5,
+        },
+    );
+}
+
+#[test]
+fn derive_takes_the_marked_items_streams_rows_and_esc_cancels() {
+    let mut m = model(80, 24);
+    let g = start_load(&mut m);
+    let batches = demo_batches(10, 10);
+    feed(&mut m, g, &batches);
+    update(
+        &mut m,
+        Msg::ItemsDone {
+            generation: g,
+            elapsed_secs: 0.1,
+        },
+    );
+    update(&mut m, key(' '));
+    update(&mut m, key(' '));
+    let effects = update(&mut m, key('d'));
+    let Some(Effect::DeriveLock {
+        generation,
+        item_ids,
+        ..
+    }) = effects.first().cloned()
+    else {
+        panic!("expected DeriveLock, got {effects:?}")
+    };
+    assert_eq!(item_ids.len(), 2);
+    assert_eq!(m.focus, PaneId::Lock);
+    assert!(m.is_busy());
+    update(
+        &mut m,
+        Msg::LockStarted {
+            generation,
+            total: 4,
+        },
+    );
+    let mut rows: Vec<LockEntry> = lock_rows(2)
+        .into_iter()
+        .map(|row| LockEntry { row, error: None })
+        .collect();
+    rows[1].error = Some("http://h/x: connection refused".into());
+    update(
+        &mut m,
+        Msg::LockRows {
+            generation,
+            rows: rows.clone(),
+            elapsed_secs: 1.0,
+        },
+    );
+    assert_eq!((m.lock.entries.len(), m.lock.failed), (2, 1));
+    assert_eq!(m.lock.rate_and_eta(), Some((2.0, 1.0)));
+    // Esc cancels and keeps the rows so far; late rows of the cancelled run are dropped.
+    let effects = update(&mut m, code(KeyCode::Esc));
+    assert!(matches!(effects[..], [Effect::CancelLock]));
+    assert_eq!(m.lock.phase, LockPhase::Cancelled);
+    update(
+        &mut m,
+        Msg::LockRows {
+            generation,
+            rows,
+            elapsed_secs: 2.0,
+        },
+    );
+    assert_eq!(m.lock.entries.len(), 2);
+    assert!(!m.is_busy());
+    // `w` prompts for a path and writes the lock.
+    update(&mut m, key('w'));
+    update(&mut m, code(KeyCode::Enter));
+    let effects = update(&mut m, Msg::Command(Command::WriteLock));
+    assert!(effects.is_empty());
+    let input = m.input.clone().unwrap();
+    assert_eq!(input.text, "assets.lock.parquet");
+}
+
+#[test]
+fn validation_streams_counts_filters_groups_and_drops_stale_runs() {
+    let mut m = model(120, 40);
+    open_lock(&mut m, 12);
+    let (g1, rows) = start_validation(&mut m);
+    assert_eq!(rows.len(), 12);
+    assert_eq!(m.focus, PaneId::Validation);
+    feed_results(&mut m, g1, &rows[..6]);
+    assert_eq!(m.validation.run_done, 6);
+    assert!(m.is_busy());
+    // q while validating asks first.
+    update(&mut m, key('q'));
+    assert_eq!(m.popup, Some(Popup::ConfirmQuit));
+    update(&mut m, key('n'));
+    feed_results(&mut m, g1, &rows[6..]);
+    update(
+        &mut m,
+        Msg::ValidationDone {
+            generation: g1,
+            elapsed_secs: 1.0,
+        },
+    );
+    let c = m.validation.counters();
+    assert_eq!((c.valid, c.drifted, c.unreachable), (8, 3, 1));
+    // Problems only, then grouped by drift kind.
+    update(&mut m, key('p'));
+    assert_eq!(m.validation.shown.len(), 4);
+    update(&mut m, key('b'));
+    assert_eq!(m.validation.group, GroupBy::Kind);
+    let groups: Vec<String> = m
+        .validation
+        .shown
+        .iter()
+        .filter_map(|s| match s {
+            stacpkg::tui::panes::validation::Shown::Group(name, _) => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(groups, ["etag", "missing", "size, etag", "unreachable"]);
+    update(&mut m, key('b'));
+    update(&mut m, key('b'));
+    assert_eq!(m.validation.group, GroupBy::Collection);
+    update(&mut m, key('b'));
+    // Mark two results and re-validate only them: the old run's late rows are dropped.
+    update(&mut m, key(' '));
+    update(&mut m, key(' '));
+    let effects = update(&mut m, key('r'));
+    let Some(Effect::Validate {
+        generation: g2,
+        rows: again,
+        ..
+    }) = effects.into_iter().next()
+    else {
+        panic!("expected Validate")
+    };
+    assert_eq!(again.iter().map(|(i, _)| *i).collect::<Vec<_>>(), [3, 7]);
+    assert_eq!(m.validation.entries.len(), 10);
+    feed_results(&mut m, g1, &rows);
+    assert_eq!(m.validation.entries.len(), 10);
+    feed_results(&mut m, g2, &again);
+    assert_eq!(m.validation.entries.len(), 12);
+    // Esc cancels a run.
+    let (g3, _) = start_validation(&mut m);
+    assert!(matches!(
+        update(&mut m, code(KeyCode::Esc))[..],
+        [Effect::CancelValidation]
+    ));
+    assert_eq!(m.validation.phase, RunPhase::Cancelled);
+    assert!(g3 > g2);
+}
+
+#[test]
+fn detail_accept_drift_and_export_write_new_files_with_confirmation() {
+    let mut m = model(80, 24);
+    open_lock(&mut m, 12);
+    let (g, rows) = start_validation(&mut m);
+    feed_results(&mut m, g, &rows);
+    update(&mut m, key('p'));
+    // Enter: expected vs current per field.
+    update(&mut m, code(KeyCode::Enter));
+    let Some(Popup::Json { title, lines, .. }) = m.popup.clone() else {
+        panic!("expected the detail popup")
+    };
+    assert_eq!(title, "item-001/visual");
+    assert!(lines[0].contains("✗ drifted: size, etag"), "{lines:?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("size_bytes") && l.contains("1003") && l.contains("2000")),
+        "{lines:?}"
+    );
+    update(&mut m, code(KeyCode::Esc));
+    // Accept the drift of the marked rows into a NEW lock.
+    update(&mut m, key(' '));
+    update(&mut m, key(' '));
+    update(&mut m, key('A'));
+    let input = m.input.clone().unwrap();
+    assert_eq!(input.text, "locks/assets.lock.accepted.parquet");
+    // Never in place.
+    m.input.as_mut().unwrap().text = "locks/assets.lock.parquet".into();
+    assert!(update(&mut m, code(KeyCode::Enter)).is_empty());
+    assert!(m.status.as_ref().unwrap().text.contains("NEW lock"));
+    update(&mut m, key('A'));
+    let effects = update(&mut m, code(KeyCode::Enter));
+    let [Effect::WriteFile(WriteRequest {
+        content: WriteContent::Lock(new_rows),
+        overwrite: false,
+        ..
+    })] = &effects[..]
+    else {
+        panic!("expected WriteFile, got {effects:?}")
+    };
+    assert_eq!(new_rows.len(), 12);
+    assert_eq!(new_rows[3].size_bytes, Some(2000));
+    assert_eq!(new_rows[3].etag.as_deref(), Some("\"new\""));
+    assert_eq!(new_rows[7].etag.as_deref(), Some("\"same-size\""));
+    assert_eq!(new_rows[0], lock_rows(12)[0]);
+    // Export: the same JSON lines as `asset-lock validate`; an existing file asks first.
+    update(&mut m, key('x'));
+    let effects = update(&mut m, code(KeyCode::Enter));
+    let [Effect::WriteFile(request)] = &effects[..] else {
+        panic!("expected WriteFile")
+    };
+    let WriteContent::JsonLines(lines) = &request.content else {
+        panic!("expected JSON lines")
+    };
+    assert_eq!(lines.len(), 12);
+    assert!(lines[3].starts_with("{\"asset_key\": \"visual\", \"errors\": [\"size mismatch"));
+    update(
+        &mut m,
+        Msg::FileWritten {
+            text: "validation.jsonl exists".into(),
+            is_error: false,
+            needs_confirm: Some(request.clone()),
+        },
+    );
+    assert!(matches!(m.popup, Some(Popup::ConfirmOverwrite { .. })));
+    let effects = update(&mut m, key('y'));
+    assert!(matches!(&effects[..], [Effect::WriteFile(r)] if r.overwrite));
+}
+
+/// A model of the lock pane in a given state.
+fn lock_in(state: &str, w: u16, h: u16) -> Model {
+    let mut m = model(w, h);
+    m.focus = PaneId::Lock;
+    match state {
+        "empty" => {}
+        "running" | "cancelled" | "error" => {
+            let g = start_load(&mut m);
+            feed(&mut m, g, &demo_batches(10, 10));
+            let effects = update(&mut m, key('d'));
+            let Some(Effect::DeriveLock { generation, .. }) = effects.first().cloned() else {
+                panic!("expected DeriveLock")
+            };
+            m.status = None;
+            update(
+                &mut m,
+                Msg::LockStarted {
+                    generation,
+                    total: 20,
+                },
+            );
+            let mut rows: Vec<LockEntry> = lock_rows(6)
+                .into_iter()
+                .map(|row| LockEntry { row, error: None })
+                .collect();
+            rows[4].error = Some(format!("{HOST}/scenes/002/0.tif: object not found"));
+            update(
+                &mut m,
+                Msg::LockRows {
+                    generation,
+                    rows,
+                    elapsed_secs: 2.0,
+                },
+            );
+            if state == "cancelled" {
+                update(&mut m, code(KeyCode::Esc));
+            }
+            if state == "error" {
+                update(
+                    &mut m,
+                    Msg::LockFailed {
+                        generation,
+                        error: "items stream: has no `id` column".into(),
+                    },
+                );
+            }
+        }
+        "done" => {
+            open_lock(&mut m, 30);
+        }
+        other => panic!("unknown state {other}"),
+    }
+    m
+}
+
+#[rstest]
+fn lock_pane_snapshots(
+    #[values("empty", "running", "cancelled", "error", "done")] state: &str,
+    #[values((80, 24), (120, 40))] size: (u16, u16),
+) {
+    let m = lock_in(state, size.0, size.1);
+    insta::assert_snapshot!(format!("lock_{state}_{}x{}", size.0, size.1), render(&m));
+}
+
+/// A model of the validation pane in a given state.
+fn validation_in(state: &str, w: u16, h: u16) -> Model {
+    let mut m = model(w, h);
+    m.focus = PaneId::Validation;
+    if state == "empty" {
+        return m;
+    }
+    open_lock(&mut m, 30);
+    let (g, rows) = start_validation(&mut m);
+    match state {
+        "streaming" => feed_results(&mut m, g, &rows[..12]),
+        "error" => {
+            update(
+                &mut m,
+                Msg::TaskEnded {
+                    id: stacpkg::tui::tasks::TaskId(7),
+                    kind: stacpkg::tui::tasks::TaskKind::Validate,
+                    failure: Some("panicked: deliberate".into()),
+                },
+            );
+        }
+        _ => {
+            feed_results(&mut m, g, &rows);
+            update(
+                &mut m,
+                Msg::ValidationDone {
+                    generation: g,
+                    elapsed_secs: 0.75,
+                },
+            );
+        }
+    }
+    match state {
+        "problems" => {
+            update(&mut m, key('p'));
+        }
+        "grouped" => {
+            update(&mut m, key('b'));
+            update(&mut m, key('j'));
+            update(&mut m, key(' '));
+        }
+        "detail" => {
+            update(&mut m, key('p'));
+            update(&mut m, code(KeyCode::Enter));
+        }
+        _ => {}
+    }
+    m
+}
+
+#[rstest]
+fn validation_pane_snapshots(
+    #[values("empty", "streaming", "done", "error", "problems", "grouped", "detail")] state: &str,
+    #[values((80, 24), (120, 40))] size: (u16, u16),
+) {
+    let m = validation_in(state, size.0, size.1);
+    insta::assert_snapshot!(
+        format!("validation_{state}_{}x{}", size.0, size.1),
+        render(&m)
+    );
+}
+
+/// The real loop, headless, on paused time: validation results stream in from a scripted
+/// task, the counters follow, keys are answered between batches, late rows of a superseded
+/// run are dropped.
+#[tokio::test(start_paused = true)]
+async fn headless_validation_streams_and_keys_are_answered_between_batches() {
+    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+    let mut effects = Effects {
+        tasks: TaskManager::new(tx.clone()),
+        state_dir: None,
+    };
+    let mut m = model(80, 24);
+    open_lock(&mut m, 40);
+    let (g, rows) = start_validation(&mut m);
+    let script = tokio::spawn(async move {
+        for chunk in rows.chunks(10) {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            let entries = chunk.iter().map(|(i, r)| result_for(*i, r)).collect();
+            tx.send(Msg::ValidationRows {
+                generation: g,
+                rows: entries,
+                elapsed_secs: 0.1,
+            })
+            .await
+            .unwrap();
+            if chunk[0].0 < 30 {
+                tx.send(key('j')).await.unwrap();
+            }
+        }
+        // A stale run's late rows.
+        tx.send(Msg::ValidationRows {
+            generation: g - 1,
+            rows: vec![result_for(0, &lock_rows(1)[0])],
+            elapsed_secs: 0.1,
+        })
+        .await
+        .unwrap();
+        tx.send(Msg::ValidationDone {
+            generation: g,
+            elapsed_secs: 0.4,
+        })
+        .await
+        .unwrap();
+        tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+        tx.send(key('p')).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        tx.send(key('q')).await.unwrap();
+    });
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let mut frames = 0;
+    let mut last = String::new();
+    run_loop(&mut m, &mut rx, &mut effects, 30, |model| {
+        frames += 1;
+        terminal
+            .draw(|f| {
+                view::draw(f, model);
+            })
+            .unwrap();
+        last = terminal.backend().to_string();
+        Ok(())
+    })
+    .await
+    .unwrap();
+    script.await.unwrap();
+    effects.tasks.shutdown().await;
+    assert_eq!(m.validation.entries.len(), 40);
+    let current = m.validation.current().unwrap().index;
+    assert_eq!(current, 3, "problems only keeps the cursor on its row");
+    assert!(
+        last.contains("✓ 36 valid  ✗ 3 drifted  ? 1 unreachable"),
+        "{last}"
+    );
+    assert!(last.contains("problems only"), "{last}");
+    assert!(frames <= 12, "{frames} frames");
+}

@@ -210,7 +210,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, pane: &LockPane, theme: &Theme) {
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), summary);
     if pane.phase != LockPhase::Empty {
-        let (label, ratio) = progress_label(pane.entries.len(), pane.total, pane.rate_and_eta());
+        let rate_eta = pane.rate_and_eta().filter(|_| pane.is_running());
+        let (label, ratio) = progress_label(pane.entries.len(), pane.total, rate_eta);
         frame.render_widget(
             LineGauge::default()
                 .ratio(ratio)
@@ -249,6 +250,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, pane: &LockPane, theme: &Theme) {
         return;
     }
     let page = body.height.saturating_sub(1) as usize;
+    // Below 100 columns the probe result (a failure's reason) matters more than the date.
+    let is_wide = body.width >= 100;
     let rows: Vec<Row> = pane
         .entries
         .iter()
@@ -257,33 +260,42 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, pane: &LockPane, theme: &Theme) {
         .take(page)
         .map(|(i, e)| {
             let (status, role) = match &e.error {
-                None => ("✓ probed".to_string(), Role::Good),
-                Some(err) => (format!("✗ {err}"), Role::Bad),
+                None => ("✓ ok".to_string(), Role::Good),
+                // The row names the object; the reason is the last part of the chain.
+                Some(err) => (
+                    format!("✗ {}", err.rsplit(": ").next().unwrap_or(err)),
+                    Role::Bad,
+                ),
             };
             let style = if i == pane.cursor {
                 theme.style(Role::RowSelected)
             } else {
                 theme.style(Role::Normal)
             };
-            Row::new(vec![
+            let mut cells = vec![
                 Cell::from(e.row.item_id.clone()),
                 Cell::from(e.row.asset_key.clone()),
                 Cell::from(size_text(e.row.size_bytes)),
                 Cell::from(Span::styled(status, theme.style(role))),
-                Cell::from(e.row.last_modified.clone().unwrap_or_default()),
-            ])
-            .style(style)
+            ];
+            if is_wide {
+                cells.push(Cell::from(e.row.last_modified.clone().unwrap_or_default()));
+            }
+            Row::new(cells).style(style)
         })
         .collect();
-    let header = Row::new(["item", "asset", "size", "probe", "last_modified"])
-        .style(theme.style(Role::Header));
-    let widths = [
+    let titles = ["item", "asset", "size", "probe", "last_modified"];
+    let header =
+        Row::new(titles[..if is_wide { 5 } else { 4 }].to_vec()).style(theme.style(Role::Header));
+    let mut widths = vec![
         Constraint::Length(26),
         Constraint::Length(10),
         Constraint::Length(8),
         Constraint::Min(14),
-        Constraint::Length(26),
     ];
+    if is_wide {
+        widths.push(Constraint::Length(26));
+    }
     frame.render_widget(Table::new(rows, widths).header(header), body);
 }
 

@@ -441,7 +441,7 @@ pub fn detail_lines(entry: &ValidationEntry, row: Option<&LockRow>) -> Vec<Strin
             _ => "✓ same",
         };
         lines.push(format!(
-            "{name:<14} {:<28} {:<28} {mark}",
+            "{name:<14} {:<25} {:<25} {mark}",
             opt(expected),
             opt(current)
         ));
@@ -499,13 +499,14 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, pane: &ValidationPane, theme: &Th
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), summary);
     if pane.phase != RunPhase::Empty {
-        let rate_eta = (pane.elapsed_secs > 0.0 && pane.run_done > 0).then(|| {
-            let rate = pane.run_done as f64 / pane.elapsed_secs;
-            (
-                rate,
-                pane.run_total.saturating_sub(pane.run_done) as f64 / rate,
-            )
-        });
+        let rate_eta =
+            (pane.is_running() && pane.elapsed_secs > 0.0 && pane.run_done > 0).then(|| {
+                let rate = pane.run_done as f64 / pane.elapsed_secs;
+                (
+                    rate,
+                    pane.run_total.saturating_sub(pane.run_done) as f64 / rate,
+                )
+            });
         let (mut label, ratio) = progress_label(pane.run_done, pane.run_total, rate_eta);
         match &pane.phase {
             RunPhase::Cancelled => label.push_str(" · cancelled"),
