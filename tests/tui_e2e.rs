@@ -21,7 +21,10 @@ impl Tmux {
             found,
             "tmux is not installed; run `bash scripts/test` (it installs the test tools)"
         );
-        let socket = format!("stacpkg-e2e-{}", std::process::id());
+        // One tmux server per test: tests run in parallel in one process.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let socket = format!("stacpkg-e2e-{}-{n}", std::process::id());
         let status = Command::new("tmux")
             .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d"])
             .args(["-x", "100", "-y", "30", command])
@@ -162,4 +165,108 @@ fn refuses_without_a_terminal() {
     assert!(stderr.contains("the console needs a terminal"), "{stderr}");
     let bare = support::stacpkg().output().unwrap();
     assert_eq!(bare.status.code(), Some(2));
+}
+
+/// Starts `stacpkg tui ARGS` in tmux with private config/state dirs and NO_COLOR.
+fn console(dir: &Path, args: &str) -> Tmux {
+    let config = dir.join("config");
+    let state = dir.join("state");
+    std::fs::create_dir_all(&config).unwrap();
+    let command = format!(
+        "cd {} && STACPKG_CONFIG_DIR={} STACPKG_STATE_DIR={} NO_COLOR=1 {} tui {args}; sleep 600",
+        quote(dir),
+        quote(&config),
+        quote(&state),
+        quote(&support::stacpkg_path()),
+    );
+    Tmux::start(&command)
+}
+
+/// A local catalogue whose assets are on nginx: derive the lock, change one served file,
+/// validate, see exactly that row drift; then write the lock and export the results.
+#[test]
+fn derive_then_validate_shows_drift_of_a_changed_file_on_nginx() {
+    let nginx = support::servers::Nginx::start();
+    nginx.put_file("scenes/a.tif", b"first scene bytes");
+    nginx.put_file("scenes/b.tif", b"second scene bytes");
+    let dir = support::temp_dir();
+    let items: String = ["a", "b"]
+        .iter()
+        .map(|s| {
+            let assets = serde_json::json!({
+                "visual": {"href": nginx.url_for(&format!("scenes/{s}.tif"))}
+            });
+            format!(
+                "{}\n",
+                support::item_with_assets(&format!("scene-{s}"), assets)
+            )
+        })
+        .collect();
+    support::write_temp(dir.path(), "items.ndjson", items);
+    let tmux = console(dir.path(), "items.ndjson");
+    tmux.wait_for("2 items");
+    tmux.keys(&["d"]);
+    tmux.wait_for("lock: 2 rows for 2 items");
+    nginx.put_file("scenes/b.tif", b"second scene bytes, re-encoded");
+    tmux.keys(&["v"]);
+    let screen = tmux.wait_for("validated 2");
+    assert!(
+        screen.contains("✓ 1 valid  ✗ 1 drifted  ? 0 unreachable"),
+        "{screen}"
+    );
+    let drifted: Vec<&str> = screen.lines().filter(|l| l.contains("✗ drifted")).collect();
+    assert_eq!(drifted.len(), 1, "{screen}");
+    assert!(
+        drifted[0].contains("size, etag") && drifted[0].contains("scene-b"),
+        "{screen}"
+    );
+    // Export the results: the same JSON lines as `asset-lock validate`.
+    tmux.keys(&["x"]);
+    tmux.wait_for("export JSON lines to:");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("exported 2 results");
+    let jsonl = std::fs::read_to_string(dir.path().join("validation.jsonl")).unwrap();
+    assert!(
+        jsonl.lines().nth(1).unwrap().contains("\"valid\": false"),
+        "{jsonl}"
+    );
+    // Write the lock; writing again asks before replacing.
+    tmux.keys(&["3", "w"]);
+    tmux.wait_for("write lock to:");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("wrote 2 lock rows");
+    assert!(dir.path().join("assets.lock.parquet").is_file());
+    tmux.keys(&["w"]);
+    tmux.wait_for("write lock to:");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Replace it?");
+    tmux.keys(&["n"]);
+    tmux.wait_for("not replaced");
+}
+
+/// The demo out of the box: the bundled lock is in the lock pane, and validating it shows
+/// exactly the drift `scripts/gen-demo` made (4 of 481 rows).
+#[test]
+fn demo_validate_shows_the_bundled_drift() {
+    let dir = support::temp_dir();
+    let tmux = console(dir.path(), "--demo");
+    tmux.wait_for("240 items");
+    tmux.keys(&["3"]);
+    tmux.wait_for("481 rows");
+    tmux.keys(&["v"]);
+    let screen = tmux.wait_for("validated 481");
+    assert!(
+        screen.contains("✓ 477 valid  ✗ 4 drifted  ? 0 unreachable"),
+        "{screen}"
+    );
+    tmux.keys(&["p"]);
+    let screen = tmux.wait_for("problems only");
+    for drift in [
+        "drifted: missing",
+        "drifted: size, etag",
+        "drifted: last_modified",
+        "drifted: etag ",
+    ] {
+        assert!(screen.contains(drift), "{drift}: {screen}");
+    }
 }

@@ -433,7 +433,22 @@ mod tests {
         assert_eq!(read_lock(&lock).unwrap(), rows);
         assert_eq!(
             classify_source(&lock.display().to_string()),
-            Source::Lock(lock)
+            Source::Lock(lock.clone())
+        );
+        let pkg = dir.path().join("pkg");
+        std::fs::create_dir_all(&pkg).unwrap();
+        std::fs::copy(&lock, pkg.join("assets.lock.parquet")).unwrap();
+        std::fs::write(pkg.join("items.parquet"), b"").unwrap();
+        assert_eq!(
+            classify_source(&pkg.display().to_string()),
+            Source::Package {
+                items: pkg.join("items.parquet"),
+                lock: pkg.join("assets.lock.parquet"),
+            }
+        );
+        assert_eq!(
+            classify_source("items.ndjson"),
+            Source::Items("items.ndjson".into())
         );
     }
 }

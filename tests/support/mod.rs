@@ -350,3 +350,10 @@ pub fn read_ndjson(path: &Path) -> Vec<Value> {
 pub fn feature_collection(features: &[Value]) -> Value {
     serde_json::json!({ "type": "FeatureCollection", "features": features })
 }
+
+/// A minimal STAC item (collection `c`, no geometry) with the given `assets` object.
+pub fn item_with_assets(id: &str, assets: Value) -> Value {
+    serde_json::json!({"type": "Feature", "stac_version": "1.1.0", "id": id, "collection": "c",
+        "geometry": null, "properties": {"datetime": "2026-01-01T00:00:00Z"}, "links": [],
+        "assets": assets})
+}
