@@ -1,15 +1,27 @@
 //! Drawing the items pane with 100,000 rows loaded: only the visible window is turned into
 //! text, so a frame should cost well under 5 ms whatever the table size.
+//!
+//! Validation ingest: 10,000 results arrive in the inbox's 256-row chunks while the user
+//! presses keys; a key waits at most for one chunk ahead of it, its own update and a frame.
+//! The benches time exactly that (target < 50 ms), in lock order and in the costliest view
+//! (problems only, grouped by drift kind: every chunk rebuilds the grouped order).
 
+use std::collections::HashSet;
 use std::hint::black_box;
+use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
+use stacpkg::lock::validate::Validation;
 use stacpkg::stac::read::{NdjsonItems, ReadOptions};
+use stacpkg::store::probe::Facts;
 use stacpkg::tui::keymap::Keymap;
+use stacpkg::tui::lock_jobs::ROWS_PER_MSG;
 use stacpkg::tui::model::Model;
-use stacpkg::tui::msg::{Command, Msg};
+use stacpkg::tui::msg::{Command, Msg, PaneId};
+use stacpkg::tui::panes::validation::{GroupBy, ValidationEntry};
 use stacpkg::tui::theme::Theme;
 use stacpkg::tui::update::update;
 use stacpkg::tui::view;
@@ -67,5 +79,139 @@ fn draw_items(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, draw_items);
+/// Validation results ingested in the bench.
+const RESULTS: usize = 10_000;
+
+/// A result for lock row `i`: every 50th drifts, every 199th is unreachable.
+fn validation_entry(i: usize) -> ValidationEntry {
+    let errors = if i % 199 == 0 {
+        vec![format!(
+            "http://127.0.0.1:8080/s/{i}.tif: connection refused"
+        )]
+    } else if i % 50 == 0 {
+        vec![format!("size mismatch: expected {i}, actual {}", i + 1)]
+    } else {
+        vec![]
+    };
+    let result = Validation {
+        item_id: format!("item-{:05}", i / 2),
+        asset_key: if i % 2 == 0 { "thumbnail" } else { "visual" }.into(),
+        store_type: Some("http".into()),
+        store_container: Some(format!("http://127.0.0.1:{}", 8080 + i % 3)),
+        key: Some(format!("s/{i}.tif")),
+        store_endpoint_url: None,
+        valid: errors.is_empty(),
+        errors,
+    };
+    let facts = Facts {
+        size_bytes: i as i64,
+        etag: Some(format!("\"{i:x}\"")),
+        last_modified: Some("2026-01-15T09:00:00+00:00".into()),
+    };
+    ValidationEntry::new(i, result, Some(facts))
+}
+
+/// A model validating a 10,000-row lock, `loaded` results in; `grouped` = problems only,
+/// grouped by drift kind.
+fn validating_model(loaded: usize, grouped: bool) -> (Model, u64) {
+    let mut m = Model::new(Keymap::default(), Theme::colour(), (120, 40));
+    m.focus = PaneId::Validation;
+    let generation = 7;
+    let all: HashSet<usize> = (0..RESULTS).collect();
+    m.validation.start(generation, &all, true);
+    if grouped {
+        m.validation.is_problems_only = true;
+        m.validation.group = GroupBy::Kind;
+    }
+    for chunk in (0..loaded).collect::<Vec<_>>().chunks(ROWS_PER_MSG) {
+        let rows = chunk.iter().map(|&i| validation_entry(i)).collect();
+        update(
+            &mut m,
+            Msg::ValidationRows {
+                generation,
+                rows,
+                elapsed_secs: 1.0,
+            },
+        );
+    }
+    (m, generation)
+}
+
+fn key_during_ingest(c: &mut Criterion) {
+    let mut group = c.benchmark_group("validation ingest");
+    for grouped in [false, true] {
+        let (base, generation) = validating_model(RESULTS - ROWS_PER_MSG, grouped);
+        let chunk: Vec<ValidationEntry> = (RESULTS - ROWS_PER_MSG..RESULTS)
+            .map(validation_entry)
+            .collect();
+        let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("test backend");
+        let key = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE);
+        let name = if grouped {
+            "chunk + key + frame at 10k rows, problems only grouped by kind"
+        } else {
+            "chunk + key + frame at 10k rows, lock order"
+        };
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let mut m = base.clone();
+                    let rows = chunk.clone();
+                    let start = Instant::now();
+                    update(
+                        &mut m,
+                        Msg::ValidationRows {
+                            generation,
+                            rows,
+                            elapsed_secs: 1.0,
+                        },
+                    );
+                    update(&mut m, Msg::Key(key));
+                    terminal
+                        .draw(|f| {
+                            black_box(view::draw(f, &m));
+                        })
+                        .expect("draw");
+                    total += start.elapsed();
+                }
+                total
+            })
+        });
+    }
+    group.bench_function(
+        "all 10k rows in 256-row chunks, key + frame after each",
+        |b| {
+            let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("test backend");
+            let key = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE);
+            let chunks: Vec<Vec<ValidationEntry>> = (0..RESULTS)
+                .collect::<Vec<_>>()
+                .chunks(ROWS_PER_MSG)
+                .map(|c| c.iter().map(|&i| validation_entry(i)).collect())
+                .collect();
+            b.iter(|| {
+                let (mut m, generation) = validating_model(0, true);
+                for rows in chunks.clone() {
+                    update(
+                        &mut m,
+                        Msg::ValidationRows {
+                            generation,
+                            rows,
+                            elapsed_secs: 1.0,
+                        },
+                    );
+                    update(&mut m, Msg::Key(key));
+                    terminal
+                        .draw(|f| {
+                            black_box(view::draw(f, &m));
+                        })
+                        .expect("draw");
+                }
+                assert_eq!(m.validation.entries.len(), RESULTS);
+            })
+        },
+    );
+    group.finish();
+}
+
+criterion_group!(benches, draw_items, key_during_ingest);
 criterion_main!(benches);

@@ -457,7 +457,7 @@ fn result_for(i: usize, row: &LockRow) -> ValidationEntry {
             Some(Facts {
                 size_bytes: 2000,
                 etag: Some("\"new\"".into()),
-                last_modified: Some("2026-03-02T14:30:00+00:00".into()),
+                last_modified: row.last_modified.clone(),
             }),
         ),
         7 => (
@@ -720,7 +720,7 @@ fn detail_accept_drift_and_export_write_new_files_with_confirmation() {
     assert!(
         lines
             .iter()
-            .any(|l| l.starts_with("size_bytes") && l.contains("1003") && l.contains("2000")),
+            .any(|l| l.starts_with("✗ size_bytes") && l.contains("1003") && l.contains("2000")),
         "{lines:?}"
     );
     update(&mut m, code(KeyCode::Esc));

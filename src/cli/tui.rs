@@ -9,7 +9,8 @@ use super::{UsageError, EXIT_OK};
 /// Open the operator console (a terminal UI)
 #[derive(Debug, Args)]
 pub struct TuiArgs {
-    /// Catalogue to open: a local NDJSON, JSON or GeoParquet items file
+    /// What to open: a local NDJSON, JSON or GeoParquet items file, an asset-lock Parquet file,
+    /// or a package directory (its items and its lock)
     source: Option<String>,
     /// Draw at most this many frames a second (lower it on a slow SSH link)
     #[arg(long, default_value_t = stacpkg::tui::app::DEFAULT_FPS, value_parser = clap::value_parser!(u32).range(1..=240))]

@@ -407,8 +407,8 @@ pub fn detail_lines(entry: &ValidationEntry, row: Option<&LockRow>) -> Vec<Strin
         ),
         String::new(),
         format!(
-            "{:<14} {:<28} {:<28}",
-            "field", "expected (lock)", "current"
+            "  {:<14}{:<26}{}",
+            "field", "expected (lock)", "current (HEAD)"
         ),
     ];
     let facts = entry.facts.as_ref();
@@ -434,14 +434,15 @@ pub fn detail_lines(entry: &ValidationEntry, row: Option<&LockRow>) -> Vec<Strin
         ),
     ];
     for (name, kind, expected, current) in fields {
+        // A glyph per field; the status line above says the same in words.
         let mark = match &entry.verdict {
-            Verdict::Drifted(kinds) if kinds.contains(&kind) => "✗ differs",
-            Verdict::Drifted(kinds) if kinds.contains(&DriftKind::Missing) => "✗ gone",
-            Verdict::Unreachable => "? unknown",
-            _ => "✓ same",
+            Verdict::Drifted(kinds) if kinds.contains(&kind) => "✗",
+            Verdict::Drifted(kinds) if kinds.contains(&DriftKind::Missing) => "✗",
+            Verdict::Unreachable => "?",
+            _ => "✓",
         };
         lines.push(format!(
-            "{name:<14} {:<25} {:<25} {mark}",
+            "{mark} {name:<14}{:<26}{}",
             opt(expected),
             opt(current)
         ));
@@ -604,11 +605,11 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, pane: &ValidationPane, theme: &Th
         .style(theme.style(Role::Header));
     let widths = [
         Constraint::Length(1),
-        Constraint::Length(28),
         Constraint::Length(26),
-        Constraint::Length(10),
+        Constraint::Length(24),
+        Constraint::Length(9),
         Constraint::Length(8),
-        Constraint::Min(10),
+        Constraint::Min(0),
     ];
     frame.render_widget(Table::new(rows, widths).header(header), body);
 }
