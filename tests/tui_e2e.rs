@@ -242,6 +242,17 @@ fn derive_then_validate_shows_drift_of_a_changed_file_on_nginx() {
     tmux.wait_for("Replace it?");
     tmux.keys(&["n"]);
     tmux.wait_for("not replaced");
+    drop(tmux);
+
+    // `stacpkg tui LOCK.parquet` opens the written lock; validating it still sees the drift.
+    let tmux = console(dir.path(), "assets.lock.parquet");
+    tmux.wait_for("2 rows · ");
+    tmux.keys(&["v"]);
+    let screen = tmux.wait_for("validated 2");
+    assert!(
+        screen.contains("✓ 1 valid  ✗ 1 drifted  ? 0 unreachable"),
+        "{screen}"
+    );
 }
 
 /// The demo out of the box: the bundled lock is in the lock pane, and validating it shows
