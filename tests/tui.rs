@@ -504,7 +504,7 @@ fn result_for(i: usize, row: &LockRow) -> ValidationEntry {
 fn open_lock(m: &mut Model, n: usize) -> u64 {
     let effects =
         stacpkg::tui::lock_update::open_lock(m, "locks/assets.lock.parquet".into(), ".".into());
-    let Effect::OpenLock { generation, .. } = effects[0] else {
+    let Some(Effect::OpenLock { generation, .. }) = effects.last().cloned() else {
         panic!("expected OpenLock, got {effects:?}")
     };
     m.focus = PaneId::Lock;
@@ -972,4 +972,24 @@ async fn headless_validation_streams_and_keys_are_answered_between_batches() {
     );
     assert!(last.contains("problems only"), "{last}");
     assert!(frames <= 12, "{frames} frames");
+}
+
+#[test]
+fn a_new_lock_clears_old_results_and_drops_their_late_rows() {
+    let mut m = model(80, 24);
+    open_lock(&mut m, 12);
+    let (g, rows) = start_validation(&mut m);
+    feed_results(&mut m, g, &rows[..4]);
+    update(&mut m, key('p'));
+    let effects = stacpkg::tui::lock_update::open_lock(&mut m, "b.parquet".into(), ".".into());
+    assert!(matches!(
+        effects[..],
+        [Effect::CancelValidation, Effect::OpenLock { .. }]
+    ));
+    open_lock(&mut m, 6);
+    assert!(m.validation.entries.is_empty());
+    assert!(m.validation.is_problems_only);
+    assert!(!m.is_busy());
+    feed_results(&mut m, g, &rows[4..]);
+    assert!(m.validation.entries.is_empty());
 }

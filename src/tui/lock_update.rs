@@ -189,13 +189,15 @@ fn derive(model: &mut Model) -> Vec<Effect> {
     let base_dir = items_dir(model);
     model.lock.base_dir = base_dir.clone();
     model.lock.start(source, None, generation);
+    let mut effects = forget_results(model);
     model.focus = PaneId::Lock;
-    vec![Effect::DeriveLock {
+    effects.push(Effect::DeriveLock {
         generation,
         batches: model.items.batches.clone(),
         item_ids,
         base_dir,
-    }]
+    });
+    effects
 }
 
 /// Opens a lock file into the lock pane; relative keys resolve against `base_dir`.
@@ -205,7 +207,24 @@ pub fn open_lock(model: &mut Model, path: PathBuf, base_dir: PathBuf) -> Vec<Eff
     model
         .lock
         .start(path.display().to_string(), Some(path.clone()), generation);
-    vec![Effect::OpenLock { generation, path }]
+    let mut effects = forget_results(model);
+    effects.push(Effect::OpenLock { generation, path });
+    effects
+}
+
+/// A new lock makes the old results meaningless (they index the old rows): clear them, keep
+/// the view settings, and drop any late results of a run against the old lock.
+fn forget_results(model: &mut Model) -> Vec<Effect> {
+    let generation = model.generation();
+    let old = std::mem::take(&mut model.validation);
+    model.validation.generation = generation;
+    model.validation.is_problems_only = old.is_problems_only;
+    model.validation.group = old.group;
+    if old.is_running() {
+        vec![Effect::CancelValidation]
+    } else {
+        vec![]
+    }
 }
 
 /// Item id → collection, from the items pane (for grouping by collection).
