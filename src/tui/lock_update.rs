@@ -11,7 +11,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use super::model::{Input, InputTarget, Model, Popup};
 use super::msg::{Command, Effect, Msg, PaneId, WriteContent, WriteRequest};
-use super::panes::lock::{LockEntry, LockPhase};
+use super::panes::lock::LockPhase;
 use super::panes::validation::{RunPhase, Verdict};
 use super::tasks::TaskKind;
 use crate::preview::cell_text;
@@ -502,11 +502,4 @@ pub fn task_failed(model: &mut Model, kind: TaskKind, failure: &str) {
         }
         _ => {}
     }
-}
-
-/// Lock entries from plain rows (an opened lock has no probe failures).
-pub fn entries(rows: Vec<crate::lock::LockRow>) -> Vec<LockEntry> {
-    rows.into_iter()
-        .map(|row| LockEntry { row, error: None })
-        .collect()
 }

@@ -4,3 +4,4 @@ pub mod items;
 pub mod lock;
 pub mod search;
 pub mod validation;
+pub mod validation_view;

@@ -1,0 +1,231 @@
+//! The validation pane's views: the results table with counters and gauge, and the detail
+//! popup's lines (expected vs current per field). Pure functions of the pane state.
+
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, LineGauge, Paragraph, Row, Table};
+use ratatui::Frame;
+
+use super::lock::{progress_label, size_text};
+use super::validation::{
+    DriftKind, GroupBy, RunPhase, Shown, ValidationEntry, ValidationPane, Verdict,
+};
+use crate::lock::LockRow;
+use crate::tui::theme::{Role, Theme};
+
+/// The detail popup: expected (lock) vs current (HEAD) per field.
+pub fn detail_lines(entry: &ValidationEntry, row: Option<&LockRow>) -> Vec<String> {
+    let mut lines = vec![
+        format!("status   {}", entry.verdict.text()),
+        format!(
+            "location {}",
+            row.and_then(LockRow::href).unwrap_or_else(|| "—".into())
+        ),
+        String::new(),
+        format!(
+            "  {:<14}{:<26}{}",
+            "field", "expected (lock)", "current (HEAD)"
+        ),
+    ];
+    let facts = entry.facts.as_ref();
+    let opt = |v: Option<String>| v.unwrap_or_else(|| "—".to_string());
+    let fields = [
+        (
+            "size_bytes",
+            DriftKind::Size,
+            row.and_then(|r| r.size_bytes).map(|n| n.to_string()),
+            facts.map(|f| f.size_bytes.to_string()),
+        ),
+        (
+            "etag",
+            DriftKind::Etag,
+            row.and_then(|r| r.etag.clone()),
+            facts.and_then(|f| f.etag.clone()),
+        ),
+        (
+            "last_modified",
+            DriftKind::LastModified,
+            row.and_then(|r| r.last_modified.clone()),
+            facts.and_then(|f| f.last_modified.clone()),
+        ),
+    ];
+    for (name, kind, expected, current) in fields {
+        // A glyph per field; the status line above says the same in words.
+        let mark = match &entry.verdict {
+            Verdict::Drifted(kinds) if kinds.contains(&kind) => "✗",
+            Verdict::Drifted(kinds) if kinds.contains(&DriftKind::Missing) => "✗",
+            Verdict::Unreachable => "?",
+            _ => "✓",
+        };
+        lines.push(format!(
+            "{mark} {name:<14}{:<26}{}",
+            opt(expected),
+            opt(current)
+        ));
+    }
+    if !entry.result.errors.is_empty() {
+        lines.push(String::new());
+        lines.push("errors".to_string());
+        lines.extend(entry.result.errors.iter().map(|e| format!("  {e}")));
+    }
+    lines
+}
+
+/// Draws the pane.
+pub fn draw(frame: &mut Frame<'_>, area: Rect, pane: &ValidationPane, theme: &Theme) {
+    if area.height < 3 {
+        return;
+    }
+    let summary = Rect { height: 1, ..area };
+    let gauge = Rect {
+        y: area.y + 1,
+        height: 1,
+        ..area
+    };
+    let body = Rect {
+        y: area.y + 2,
+        height: area.height - 2,
+        ..area
+    };
+    let c = pane.counters();
+    let mut spans = vec![
+        Span::styled(format!("✓ {} valid", c.valid), theme.style(Role::Good)),
+        Span::raw("  "),
+        Span::styled(format!("✗ {} drifted", c.drifted), theme.style(Role::Bad)),
+        Span::raw("  "),
+        Span::styled(
+            format!("? {} unreachable", c.unreachable),
+            theme.style(Role::Warn),
+        ),
+    ];
+    let mut extra = Vec::new();
+    if pane.is_problems_only {
+        extra.push("problems only".to_string());
+    }
+    if pane.group != GroupBy::None {
+        extra.push(format!("by {}", pane.group.word()));
+    }
+    if !pane.marked.is_empty() {
+        extra.push(format!("{} marked", pane.marked.len()));
+    }
+    if !extra.is_empty() {
+        spans.push(Span::styled(
+            format!(" · {}", extra.join(" · ")),
+            theme.style(Role::Info),
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), summary);
+    if pane.phase != RunPhase::Empty {
+        let rate_eta =
+            (pane.is_running() && pane.elapsed_secs > 0.0 && pane.run_done > 0).then(|| {
+                let rate = pane.run_done as f64 / pane.elapsed_secs;
+                (
+                    rate,
+                    pane.run_total.saturating_sub(pane.run_done) as f64 / rate,
+                )
+            });
+        let (mut label, ratio) = progress_label(pane.run_done, pane.run_total, rate_eta);
+        match &pane.phase {
+            RunPhase::Cancelled => label.push_str(" · cancelled"),
+            RunPhase::Done => label.push_str(" · done"),
+            _ => {}
+        }
+        frame.render_widget(
+            LineGauge::default()
+                .ratio(ratio)
+                .label(label)
+                .filled_style(theme.style(Role::Good))
+                .unfilled_style(theme.style(Role::Dim)),
+            gauge,
+        );
+    }
+    if let RunPhase::Failed(error) = &pane.phase {
+        let text = vec![
+            Line::styled("✗ validation could not run", theme.style(Role::Bad)),
+            Line::raw(error.clone()),
+        ];
+        frame.render_widget(
+            Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: false }),
+            body,
+        );
+        return;
+    }
+    if pane.shown.is_empty() {
+        let hint = match pane.phase {
+            RunPhase::Empty => "Not validated yet: validate the lock to see drift here.",
+            RunPhase::Running => "Waiting for the first results…",
+            _ if pane.is_problems_only => "No problems: every checked asset is as locked.",
+            _ => "No results.",
+        };
+        frame.render_widget(
+            Paragraph::new(Line::styled(hint, theme.style(Role::Dim)))
+                .wrap(ratatui::widgets::Wrap { trim: false }),
+            body,
+        );
+        return;
+    }
+    let page = body.height.saturating_sub(1) as usize;
+    let rows: Vec<Row> = pane
+        .shown
+        .iter()
+        .enumerate()
+        .skip(pane.offset)
+        .take(page)
+        .map(|(i, s)| {
+            let selected = i == pane.cursor;
+            match s {
+                Shown::Group(name, n) => Row::new(vec![
+                    Cell::from(""),
+                    Cell::from(Span::styled(
+                        format!("── {name} ({n})"),
+                        theme.style(Role::Header),
+                    )),
+                ])
+                .style(if selected {
+                    theme.style(Role::RowSelected)
+                } else {
+                    theme.style(Role::Normal)
+                }),
+                Shown::Entry(e) => {
+                    let e = &pane.entries[*e];
+                    let mark = if pane.marked.contains(&e.index) {
+                        "●"
+                    } else {
+                        " "
+                    };
+                    let style = if selected {
+                        theme.style(Role::RowSelected)
+                    } else if pane.marked.contains(&e.index) {
+                        theme.style(Role::RowMarked)
+                    } else {
+                        theme.style(Role::Normal)
+                    };
+                    let size = e.facts.as_ref().map(|f| f.size_bytes);
+                    Row::new(vec![
+                        Cell::from(mark),
+                        Cell::from(Span::styled(
+                            e.verdict.text(),
+                            theme.style(e.verdict.role()),
+                        )),
+                        Cell::from(e.result.item_id.clone()),
+                        Cell::from(e.result.asset_key.clone()),
+                        Cell::from(size_text(size)),
+                        Cell::from(e.result.store_container.clone().unwrap_or_default()),
+                    ])
+                    .style(style)
+                }
+            }
+        })
+        .collect();
+    let header = Row::new(["", "status", "item", "asset", "size now", "host"])
+        .style(theme.style(Role::Header));
+    let widths = [
+        Constraint::Length(1),
+        Constraint::Length(26),
+        Constraint::Length(24),
+        Constraint::Length(9),
+        Constraint::Length(8),
+        Constraint::Min(0),
+    ];
+    frame.render_widget(Table::new(rows, widths).header(header), body);
+}
