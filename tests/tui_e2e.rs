@@ -281,3 +281,17 @@ fn demo_validate_shows_the_bundled_drift() {
         assert!(screen.contains(drift), "{drift}: {screen}");
     }
 }
+
+/// `stacpkg tui PACKAGE_DIR`: the package's items in the items pane, its lock in the lock pane.
+#[test]
+fn a_package_directory_opens_its_items_and_its_lock() {
+    let dir = support::temp_dir();
+    let pkg = support::package::full_package(dir.path());
+    let tmux = console(dir.path(), &quote(&pkg));
+    let screen = tmux.wait_for("simple-1");
+    assert!(screen.contains("2 Items"), "{screen}");
+    tmux.keys(&["3"]);
+    let screen = tmux.wait_for("3 rows · ");
+    assert!(screen.contains("assets.lock.parquet"), "{screen}");
+    assert!(screen.contains("simple-2"), "{screen}");
+}
