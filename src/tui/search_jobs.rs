@@ -226,3 +226,135 @@ pub async fn load_collections(
     let _ = tx.send(Msg::CollectionsLoaded { generation, result }).await;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::SearchParams;
+    use crate::tui::demo_api;
+
+    fn demo_search(url: String, limit: u64) -> ApiSearch {
+        ApiSearch {
+            source: url,
+            params: SearchParams {
+                limit: Some(limit),
+                ..SearchParams::default()
+            },
+            providers: ItemFilter::default(),
+            max_items: None,
+        }
+    }
+
+    fn catalogue() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/items.ndjson")
+    }
+
+    #[tokio::test]
+    async fn pages_stream_as_batches_then_done() {
+        let api = demo_api::serve(&catalogue()).await.unwrap();
+        let (tx, mut rx) = mpsc::channel(64);
+        let task = tokio::spawn(search_api(
+            7,
+            demo_search(api.url(), 100),
+            tx,
+            CancellationToken::new(),
+        ));
+        let (mut rows, mut batches, mut pages) = (0, 0, 0);
+        while let Some(msg) = rx.recv().await {
+            match msg {
+                Msg::ItemsBatch {
+                    generation: 7,
+                    batch,
+                    ..
+                } => {
+                    rows += batch.num_rows();
+                    batches += 1;
+                }
+                Msg::SearchPage {
+                    generation: 7,
+                    pages: p,
+                    matched,
+                } => {
+                    pages = p;
+                    assert_eq!(matched, Some(240));
+                }
+                Msg::ItemsDone { generation: 7, .. } => break,
+                Msg::ItemsOpened { generation: 7, .. } => {}
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        task.await.unwrap().unwrap();
+        assert_eq!((rows, batches), (240, 3));
+        assert!(pages >= 1);
+    }
+
+    #[tokio::test]
+    async fn cancelling_stops_the_paging_and_sends_nothing_more() {
+        let api = demo_api::serve(&catalogue()).await.unwrap();
+        // An inbox of one: the pager is soon waiting on us, so it is mid-search when cancelled.
+        let (tx, mut rx) = mpsc::channel(1);
+        let token = CancellationToken::new();
+        let task = tokio::spawn(search_api(1, demo_search(api.url(), 5), tx, token.clone()));
+        let mut rows = 0;
+        while rows == 0 {
+            if let Some(Msg::ItemsBatch { batch, .. }) = rx.recv().await {
+                rows += batch.num_rows();
+            }
+        }
+        token.cancel();
+        while let Some(msg) = rx.recv().await {
+            match msg {
+                Msg::ItemsBatch { batch, .. } => rows += batch.num_rows(),
+                Msg::ItemsDone { .. } | Msg::ItemsFailed { .. } => {
+                    panic!("a cancelled search reported {msg:?}")
+                }
+                _ => {}
+            }
+        }
+        task.await.unwrap().unwrap();
+        assert!(rows < 240, "{rows}");
+    }
+
+    #[tokio::test]
+    async fn collections_and_errors_come_back_as_one_message() {
+        let api = demo_api::serve(&catalogue()).await.unwrap();
+        let (tx, mut rx) = mpsc::channel(4);
+        load_collections(
+            3,
+            format!("{}/search", api.url()),
+            tx.clone(),
+            CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+        let Some(Msg::CollectionsLoaded {
+            generation: 3,
+            result: Ok(list),
+        }) = rx.recv().await
+        else {
+            panic!("expected the collections")
+        };
+        assert_eq!(list[0].0, "openaerialmap");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let (tx, mut rx) = mpsc::channel(4);
+        let search = demo_search(format!("http://127.0.0.1:{port}"), 5);
+        search_api(4, search, tx, CancellationToken::new())
+            .await
+            .unwrap();
+        let Some(Msg::ItemsFailed {
+            generation: 4,
+            error,
+        }) = rx.recv().await
+        else {
+            panic!("expected ItemsFailed")
+        };
+        assert!(
+            error.contains("landing page") && !error.contains('\n'),
+            "{error}"
+        );
+    }
+}

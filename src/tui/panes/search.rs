@@ -455,7 +455,7 @@ pub fn draw_picker(frame: &mut Frame<'_>, area: Rect, picker: &Picker, theme: &T
     };
     frame.render_widget(Clear, rect);
     let title = format!(
-        " Collections: {} chosen (space marks, enter writes the field, esc closes) ",
+        " Collections ({} chosen) · space marks · enter writes ",
         picker.chosen.len()
     );
     let block = Block::default()
