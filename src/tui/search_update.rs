@@ -114,17 +114,18 @@ pub fn pick_collections(model: &mut Model) -> Vec<Effect> {
     vec![Effect::LoadCollections { generation, source }]
 }
 
-/// The picker's list arrived.
+/// The picker's list arrived (dropped when the picker was closed or reopened since).
 pub fn collections_loaded(
     model: &mut Model,
     generation: u64,
     result: Result<Vec<(String, Option<String>)>, String>,
 ) {
+    let is_open = model.popup == Some(Popup::Collections);
     let Some(picker) = model
         .search
         .picker
         .as_mut()
-        .filter(|p| p.generation == generation)
+        .filter(|p| is_open && p.generation == generation)
     else {
         model.is_dirty = false;
         return;
