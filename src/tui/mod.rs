@@ -14,6 +14,7 @@ pub mod demo_api;
 pub mod fileserver;
 pub mod jobs;
 pub mod keymap;
+pub mod listener;
 pub mod model;
 pub mod msg;
 pub mod panes;

@@ -28,6 +28,7 @@ use tokio_util::sync::CancellationToken;
 
 mod search;
 
+use super::listener::accept_until;
 use crate::search::local::{item_extent, item_time_range};
 use crate::stac::datetime::format_rfc3339_micros;
 
@@ -107,22 +108,9 @@ pub async fn serve(items_path: &Path) -> anyhow::Result<DemoApi> {
         collections,
     });
     let stop = CancellationToken::new();
-    let token = stop.clone();
-    tokio::spawn(async move {
-        loop {
-            let conn = tokio::select! {
-                () = token.cancelled() => return,
-                c = listener.accept() => c,
-            };
-            if let Ok((stream, _)) = conn {
-                let catalogue = catalogue.clone();
-                tokio::spawn(async move {
-                    if let Err(e) = answer(stream, &catalogue).await {
-                        tracing::debug!("demo STAC API: {e}");
-                    }
-                });
-            }
-        }
+    accept_until(listener, stop.clone(), "demo STAC API", move |stream| {
+        let catalogue = catalogue.clone();
+        async move { answer(stream, &catalogue).await }
     });
     Ok(DemoApi { addr, stop })
 }
