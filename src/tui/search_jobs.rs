@@ -356,5 +356,22 @@ mod tests {
             error.contains("landing page") && !error.contains('\n'),
             "{error}"
         );
+        // A 4xx quotes the server; a JSON document that is no STAC API says so.
+        let mut refused = demo_search(api.url(), 5);
+        refused.params.filter = Some(crate::search::Filter::parse("gsd < 1", None).unwrap());
+        let not_stac = demo_search(format!("{}/conformance", api.url()), 5);
+        for (search, expected) in [
+            (refused, "not supported by the demo API"),
+            (not_stac, "is not a STAC API landing page"),
+        ] {
+            let (tx, mut rx) = mpsc::channel(4);
+            search_api(5, search, tx, CancellationToken::new())
+                .await
+                .unwrap();
+            let Some(Msg::ItemsFailed { error, .. }) = rx.recv().await else {
+                panic!("expected ItemsFailed")
+            };
+            assert!(error.contains(expected) && !error.contains('\n'), "{error}");
+        }
     }
 }
