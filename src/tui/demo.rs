@@ -3,12 +3,14 @@
 //!
 //! The bundled items (`assets/demo/items.ndjson`, made by `scripts/gen-items`) name their
 //! assets under [`DEMO_BASE`]; at start the demo writes a copy into the state dir with that
-//! base replaced by the live server's URL, and opens the copy.
+//! base replaced by the live server's URL, and opens the copy. The copy is also served as a
+//! small STAC API ([`super::demo_api`]), so a real API search works offline too.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+use super::demo_api::{self, DemoApi};
 use super::fileserver::{serve, FileServer};
 
 /// The placeholder asset base in the bundled catalogue.
@@ -27,7 +29,10 @@ pub struct Demo {
     pub items_path: PathBuf,
     /// The asset server's base URL.
     pub base_url: String,
+    /// The demo STAC API's root URL.
+    pub api_url: String,
     _server: FileServer,
+    _api: DemoApi,
 }
 
 /// Starts the asset server and writes the catalogue copy under `state_dir/demo`.
@@ -55,9 +60,12 @@ pub async fn start(state_dir: &Path) -> anyhow::Result<Demo> {
             .with_context(|| format!("writing {}", items_path.display()))?;
     }
     file.commit()?;
+    let api = demo_api::serve(&items_path).await?;
     Ok(Demo {
         items_path,
         base_url,
+        api_url: api.url(),
         _server: server,
+        _api: api,
     })
 }

@@ -175,6 +175,8 @@ const DEFAULTS: &[(Scope, &str, Command)] = &[
     (Scope::Search, "e", Command::EditField),
     (Scope::Search, "enter", Command::RunSearch),
     (Scope::Search, "r", Command::RecallSearch),
+    (Scope::Search, "c", Command::PickCollections),
+    (Scope::Search, "space", Command::ToggleMark),
 ];
 
 /// A user keymap file: bindings that patch the defaults.

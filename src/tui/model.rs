@@ -30,6 +30,8 @@ pub enum Popup {
     },
     /// "Work is running; quit anyway?"
     ConfirmQuit,
+    /// The collections picker (its state is in the search pane).
+    Collections,
 }
 
 /// What a text input edits.
