@@ -63,17 +63,51 @@ const TIMESTAMP_UTC: &str = "timestamp[us, tz=UTC]";
 // Helpers
 // ----------------------------------------------------------------------------------------
 
+/// Which implementation runs one side of a pipe.
+#[derive(Clone, Copy)]
+enum Tool<'a> {
+    /// This crate's binary.
+    Ours,
+    /// The Python stacpkg 0.1.4 at this path.
+    Py(&'a Path),
+}
+
+impl Tool<'_> {
+    fn program(self) -> PathBuf {
+        match self {
+            Tool::Ours => stacpkg_path(),
+            Tool::Py(path) => path.to_path_buf(),
+        }
+    }
+}
+
+/// `FROM items SOURCE_ARGS IN | TO items to-parquet OUT`, asserting success; returns OUT.
+fn pipe(from: Tool, source_args: &str, to: Tool, input: &Path, out: &Path) -> PathBuf {
+    shell(&format!(
+        r#""$FROM" items {source_args} "$IN" | "$TO" items to-parquet "$OUT""#
+    ))
+    .env("FROM", from.program())
+    .env("TO", to.program())
+    .env("IN", input)
+    .env("OUT", out)
+    .assert()
+    .success();
+    assert!(out.is_file(), "to-parquet wrote no {}", out.display());
+    out.to_path_buf()
+}
+
 /// `stacpkg items from-ndjson IN | stacpkg items to-parquet OUT`, asserting success.
 fn ours_ndjson_to_parquet(dir: &Path, input: &Path, out: &str) -> PathBuf {
-    let out = dir.join(out);
-    shell(r#""$STACPKG" items from-ndjson "$IN" | "$STACPKG" items to-parquet "$OUT""#)
-        .current_dir(dir)
-        .env("IN", input)
-        .env("OUT", &out)
-        .assert()
-        .success();
-    assert!(out.is_file(), "to-parquet wrote no {}", out.display());
-    out
+    pipe(Tool::Ours, "from-ndjson", Tool::Ours, input, &dir.join(out))
+}
+
+/// The items of an NDJSON file as one FeatureCollection in `dir/items.json`.
+fn collection_file(dir: &Path, ndjson: &Path) -> PathBuf {
+    write_temp(
+        dir,
+        "items.json",
+        feature_collection(&read_ndjson(ndjson)).to_string(),
+    )
 }
 
 /// The `id` of every item in an NDJSON fixture, in order.
@@ -629,11 +663,7 @@ fn rustac_parquet_through_ours_reads_in_pyarrow() {
     let dir = temp_dir();
     let theirs = rustac_parquet(&rustac, dir.path(), &fixture(RICH));
     let again = dir.path().join("again.parquet");
-    shell(r#""$STACPKG" items from-parquet "$IN" | "$STACPKG" items to-parquet "$OUT""#)
-        .env("IN", &theirs)
-        .env("OUT", &again)
-        .assert()
-        .success();
+    pipe(Tool::Ours, "from-parquet", Tool::Ours, &theirs, &again);
 
     let d = pyarrow_describe(&again, &["id"]);
     assert_eq!(d["num_rows"], 4);
@@ -674,11 +704,7 @@ fn rustac_parquet_through_ours_back_to_rustac_keeps_items() {
     let dir = temp_dir();
     let theirs = rustac_parquet(&rustac, dir.path(), &fixture(RICH));
     let again = dir.path().join("again.parquet");
-    shell(r#""$STACPKG" items from-parquet "$IN" | "$STACPKG" items to-parquet "$OUT""#)
-        .env("IN", &theirs)
-        .env("OUT", &again)
-        .assert()
-        .success();
+    pipe(Tool::Ours, "from-parquet", Tool::Ours, &theirs, &again);
     // Compare with what rustac reads from its own file, not with the input: rustac writes
     // millisecond timestamps, so sub-millisecond digits are gone before stacpkg sees them.
     let direct = dir.path().join("direct.ndjson");
@@ -706,14 +732,13 @@ fn rustac_parquet_through_ours_back_to_rustac_keeps_items() {
 
 /// `$PYSTACPKG items from-ndjson IN | $PYSTACPKG items to-parquet OUT`.
 fn py_ndjson_to_parquet(py: &Path, dir: &Path, input: &Path, out: &str) -> PathBuf {
-    let out = dir.join(out);
-    shell(r#""$PYSTACPKG" items from-ndjson "$IN" | "$PYSTACPKG" items to-parquet "$OUT""#)
-        .env("PYSTACPKG", py)
-        .env("IN", input)
-        .env("OUT", &out)
-        .assert()
-        .success();
-    out
+    pipe(
+        Tool::Py(py),
+        "from-ndjson",
+        Tool::Py(py),
+        input,
+        &dir.join(out),
+    )
 }
 
 /// A pyarrow type string without list child names: pyarrow reads the Parquet files it
@@ -745,28 +770,26 @@ fn pystacpkg_stream_into_our_to_parquet() {
     let dir = temp_dir();
     let input = fixture(SIMPLE);
     let from_ndjson = dir.path().join("a.parquet");
-    shell(r#""$PYSTACPKG" items from-ndjson "$IN" | "$STACPKG" items to-parquet "$OUT""#)
-        .env("PYSTACPKG", &py)
-        .env("IN", &input)
-        .env("OUT", &from_ndjson)
-        .assert()
-        .success();
+    pipe(
+        Tool::Py(&py),
+        "from-ndjson",
+        Tool::Ours,
+        &input,
+        &from_ndjson,
+    );
     let d = assert_simple_ids(&from_ndjson);
     assert_items_metadata(&d);
     assert_wkb_geometry_column(&d);
 
-    let collection = write_temp(
-        dir.path(),
-        "items.json",
-        feature_collection(&read_ndjson(&input)).to_string(),
-    );
+    let collection = collection_file(dir.path(), &input);
     let from_json = dir.path().join("a-json.parquet");
-    shell(r#""$PYSTACPKG" items from-json "$IN" | "$STACPKG" items to-parquet "$OUT""#)
-        .env("PYSTACPKG", &py)
-        .env("IN", &collection)
-        .env("OUT", &from_json)
-        .assert()
-        .success();
+    pipe(
+        Tool::Py(&py),
+        "from-json",
+        Tool::Ours,
+        &collection,
+        &from_json,
+    );
     assert_simple_ids(&from_json);
 }
 
@@ -777,26 +800,24 @@ fn our_stream_into_pystacpkg_to_parquet() {
     let dir = temp_dir();
     let input = fixture(SIMPLE);
     let from_ndjson = dir.path().join("b.parquet");
-    shell(r#""$STACPKG" items from-ndjson "$IN" | "$PYSTACPKG" items to-parquet "$OUT""#)
-        .env("PYSTACPKG", &py)
-        .env("IN", &input)
-        .env("OUT", &from_ndjson)
-        .assert()
-        .success();
+    pipe(
+        Tool::Ours,
+        "from-ndjson",
+        Tool::Py(&py),
+        &input,
+        &from_ndjson,
+    );
     assert_simple_ids(&from_ndjson);
 
-    let collection = write_temp(
-        dir.path(),
-        "items.json",
-        feature_collection(&read_ndjson(&input)).to_string(),
-    );
+    let collection = collection_file(dir.path(), &input);
     let from_json = dir.path().join("b-json.parquet");
-    shell(r#""$STACPKG" items from-json "$IN" | "$PYSTACPKG" items to-parquet "$OUT""#)
-        .env("PYSTACPKG", &py)
-        .env("IN", &collection)
-        .env("OUT", &from_json)
-        .assert()
-        .success();
+    pipe(
+        Tool::Ours,
+        "from-json",
+        Tool::Py(&py),
+        &collection,
+        &from_json,
+    );
     assert_simple_ids(&from_json);
 }
 
@@ -807,12 +828,13 @@ fn pystacpkg_from_parquet_reads_our_file() {
     let dir = temp_dir();
     let ours = ours_ndjson_to_parquet(dir.path(), &fixture(SIMPLE), "ours.parquet");
     let through_py = dir.path().join("c.parquet");
-    shell(r#""$PYSTACPKG" items from-parquet "$IN" | "$STACPKG" items to-parquet "$OUT""#)
-        .env("PYSTACPKG", &py)
-        .env("IN", &ours)
-        .env("OUT", &through_py)
-        .assert()
-        .success();
+    pipe(
+        Tool::Py(&py),
+        "from-parquet",
+        Tool::Ours,
+        &ours,
+        &through_py,
+    );
     assert_simple_ids(&through_py);
     let cmp = compare_tables(&ours, &through_py);
     assert_eq!(
@@ -829,22 +851,25 @@ fn our_from_parquet_reads_pystacpkg_file() {
     let py_written = py_ndjson_to_parquet(&py, dir.path(), &fixture(SIMPLE), "py.parquet");
 
     let into_py = dir.path().join("d-py.parquet");
-    shell(r#""$STACPKG" items from-parquet "$IN" | "$PYSTACPKG" items to-parquet "$OUT""#)
-        .env("PYSTACPKG", &py)
-        .env("IN", &py_written)
-        .env("OUT", &into_py)
-        .assert()
-        .success();
+    pipe(
+        Tool::Ours,
+        "from-parquet",
+        Tool::Py(&py),
+        &py_written,
+        &into_py,
+    );
     assert_simple_ids(&into_py);
     let cmp = compare_tables(&py_written, &into_py);
     assert_eq!(cmp["data_equal"], true, "{cmp}");
 
     let into_ours = dir.path().join("d-ours.parquet");
-    shell(r#""$STACPKG" items from-parquet "$IN" | "$STACPKG" items to-parquet "$OUT""#)
-        .env("IN", &py_written)
-        .env("OUT", &into_ours)
-        .assert()
-        .success();
+    pipe(
+        Tool::Ours,
+        "from-parquet",
+        Tool::Ours,
+        &py_written,
+        &into_ours,
+    );
     let d = assert_simple_ids(&into_ours);
     assert_items_metadata(&d);
 }
@@ -906,11 +931,7 @@ fn pystacpkg_and_ours_agree_on_simple_items() {
 fn json_round_trip(from_parquet_args: &str) {
     let Some(_python) = tool_python() else { return };
     let dir = temp_dir();
-    let collection = write_temp(
-        dir.path(),
-        "items.json",
-        feature_collection(&read_ndjson(&fixture(RICH))).to_string(),
-    );
+    let collection = collection_file(dir.path(), &fixture(RICH));
     let first = dir.path().join("first.parquet");
     let second = dir.path().join("second.parquet");
     shell(&format!(

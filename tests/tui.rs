@@ -15,6 +15,7 @@ use stacpkg::tui::keymap::Keymap;
 use stacpkg::tui::model::{Model, Popup};
 use stacpkg::tui::msg::{Command, Effect, Msg, PaneId};
 use stacpkg::tui::panes::items::Phase;
+use stacpkg::tui::panes::search::{ApiSearch, PickerList};
 use stacpkg::tui::tasks::TaskManager;
 use stacpkg::tui::theme::Theme;
 use stacpkg::tui::update::update;
@@ -211,18 +212,183 @@ fn enter_opens_the_items_json_and_esc_cancels_a_running_load() {
     assert_eq!(m.items.total_rows, 10);
 }
 
+/// Fills the form with a STAC API search and runs it; returns the generation and the search.
+fn start_api_search(m: &mut Model, url: &str) -> (u64, ApiSearch) {
+    m.search.form.source = url.into();
+    m.search.form.bbox = "-20,-40,60,40".into();
+    m.search.form.datetime = "2018-01-01/..".into();
+    m.search.form.max_items = "100".into();
+    let effects = update(m, Msg::Command(Command::RunSearch));
+    assert!(matches!(effects[1], Effect::SaveHistory(_)), "{effects:?}");
+    match &effects[0] {
+        Effect::SearchApi { generation, search } => (*generation, search.clone()),
+        e => panic!("expected SearchApi, got {e:?}"),
+    }
+}
+
 #[test]
-fn a_url_source_is_refused_with_the_reason() {
+fn a_url_source_runs_an_api_search_and_esc_cancels_it() {
+    let mut m = model(80, 24);
+    let (g, search) = start_api_search(&mut m, "http://127.0.0.1:9/stac");
+    assert_eq!(search.source, "http://127.0.0.1:9/stac");
+    assert_eq!(
+        search.params.bbox.as_deref(),
+        Some(&[-20.0, -40.0, 60.0, 40.0][..])
+    );
+    assert!(search.params.datetime.is_some());
+    assert_eq!(
+        (search.max_items, search.params.limit),
+        (Some(100), Some(100))
+    );
+    assert_eq!(m.focus, PaneId::Items);
+    assert_eq!(m.items.phase, Phase::Loading);
+    let batches = demo_batches(30, 10);
+    feed(&mut m, g, &batches[..1]);
+    update(
+        &mut m,
+        Msg::SearchPage {
+            generation: g,
+            pages: 1,
+            matched: Some(57),
+        },
+    );
+    assert_eq!(m.search.progress.unwrap().1.matched, Some(57));
+    // Esc cancels: the task is told, and pages still in flight are dropped.
+    let effects = update(&mut m, code(KeyCode::Esc));
+    assert!(matches!(effects[..], [Effect::CancelLoad]), "{effects:?}");
+    assert_eq!(m.items.phase, Phase::Done);
+    feed(&mut m, g, &batches[1..]);
+    assert_eq!(m.items.total_rows, 10);
+    // Remembered, with its new fields.
+    assert_eq!(m.search.history[0].bbox, "-20,-40,60,40");
+}
+
+#[test]
+fn bad_fields_are_refused_before_running_with_the_field_named() {
     let mut m = model(80, 24);
     m.search.form.source = "https://example.com/stac".into();
+    m.search.form.bbox = "1,2,3".into();
     assert!(update(&mut m, Msg::Command(Command::RunSearch)).is_empty());
-    assert!(m
-        .search
-        .error
-        .as_deref()
-        .unwrap()
-        .contains("not in this build"));
+    let e = m.search.error.clone().unwrap();
+    assert!(
+        e.starts_with("bbox: ") && e.contains("4 or 6 numbers"),
+        "{e}"
+    );
+    assert_eq!(m.status.as_ref().unwrap().text, e);
+    assert!(m.status.as_ref().unwrap().is_error);
     assert_eq!(m.focus, PaneId::Search);
+    m.search.form.bbox = String::new();
+    m.search.form.datetime = "yesterday".into();
+    assert!(update(&mut m, Msg::Command(Command::RunSearch)).is_empty());
+    assert!(m.search.error.as_deref().unwrap().starts_with("datetime: "));
+    // Editing a field clears the message.
+    update(&mut m, key('e'));
+    update(&mut m, code(KeyCode::Enter));
+    assert!(m.search.error.is_none());
+}
+
+#[test]
+fn a_failed_search_is_one_line_in_the_status_bar_and_the_pane() {
+    let mut m = model(80, 24);
+    let (g, _) = start_api_search(&mut m, "http://127.0.0.1:9/");
+    let error = "landing page http://127.0.0.1:9/: connection refused".to_string();
+    update(
+        &mut m,
+        Msg::ItemsFailed {
+            generation: g,
+            error: error.clone(),
+        },
+    );
+    assert_eq!(m.items.phase, Phase::Failed(error.clone()));
+    assert_eq!(m.status.as_ref().unwrap().text, error);
+    update(&mut m, key('1'));
+    assert!(render(&m).contains("failed: landing page"));
+}
+
+#[test]
+fn the_collections_picker_fills_the_collections_field() {
+    let mut m = model(80, 24);
+    // Only a STAC API has collections to pick.
+    m.search.form.source = "a.ndjson".into();
+    assert!(update(&mut m, key('c')).is_empty());
+    assert!(m.status.as_ref().unwrap().is_error);
+    m.search.form.source = "http://127.0.0.1:9/stac".into();
+    m.search.form.collections = "sentinel-2".into();
+    let effects = update(&mut m, key('c'));
+    let Effect::LoadCollections { generation, source } = &effects[0] else {
+        panic!("expected LoadCollections, got {effects:?}")
+    };
+    assert_eq!(source, "http://127.0.0.1:9/stac");
+    assert_eq!(m.popup, Some(Popup::Collections));
+    let list = vec![
+        ("landsat".to_string(), Some("Landsat".to_string())),
+        ("naip".to_string(), None),
+        ("sentinel-2".to_string(), Some("Sentinel-2 L2A".to_string())),
+    ];
+    // A stale answer is ignored.
+    update(
+        &mut m,
+        Msg::CollectionsLoaded {
+            generation: generation - 1,
+            result: Ok(vec![]),
+        },
+    );
+    assert_eq!(m.search.picker.as_ref().unwrap().list, PickerList::Loading);
+    update(
+        &mut m,
+        Msg::CollectionsLoaded {
+            generation: *generation,
+            result: Ok(list),
+        },
+    );
+    update(&mut m, key(' ')); // landsat
+    update(&mut m, key('j')); // sentinel-2 (space moved to naip)
+    update(&mut m, key(' ')); // unmark sentinel-2
+    let effects = update(&mut m, code(KeyCode::Enter));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(m.popup, None);
+    assert_eq!(m.search.form.collections, "landsat");
+    assert_eq!(m.focus, PaneId::Search);
+    // An endpoint that cannot list them says why.
+    let effects = update(&mut m, key('c'));
+    let Effect::LoadCollections { generation, .. } = &effects[0] else {
+        panic!("expected LoadCollections")
+    };
+    update(
+        &mut m,
+        Msg::CollectionsLoaded {
+            generation: *generation,
+            result: Err("collections http://127.0.0.1:9/stac/collections: HTTP 404".into()),
+        },
+    );
+    assert!(matches!(
+        &m.search.picker.as_ref().unwrap().list,
+        PickerList::Failed(e) if e.contains("404")
+    ));
+    update(&mut m, code(KeyCode::Esc));
+    assert_eq!(m.popup, None);
+}
+
+#[test]
+fn the_recall_key_steps_through_remembered_searches() {
+    let mut m = model(80, 24);
+    update(&mut m, key('r'));
+    assert_eq!(
+        m.status.as_ref().unwrap().text,
+        "no remembered searches yet"
+    );
+    for url in ["http://a.example/stac", "http://b.example/stac"] {
+        start_api_search(&mut m, url);
+    }
+    update(&mut m, key('1'));
+    m.search.form = Default::default();
+    update(&mut m, key('r'));
+    assert_eq!(m.search.form.source, "http://b.example/stac");
+    assert_eq!(m.search.form.bbox, "-20,-40,60,40");
+    update(&mut m, key('r'));
+    assert_eq!(m.search.form.source, "http://a.example/stac");
+    update(&mut m, key('r'));
+    assert_eq!(m.search.form.source, "http://b.example/stac");
 }
 
 fn render(m: &Model) -> String {
@@ -319,7 +485,18 @@ fn items_pane_snapshots(
 
 #[rstest]
 fn search_pane_snapshots(
-    #[values("empty", "editing", "error", "history", "help")] state: &str,
+    #[values(
+        "empty",
+        "editing",
+        "error",
+        "history",
+        "help",
+        "picker",
+        "streaming",
+        "done",
+        "failed"
+    )]
+    state: &str,
     #[values((80, 24), (120, 40))] size: (u16, u16),
 ) {
     let mut m = model(size.0, size.1);
@@ -345,6 +522,78 @@ fn search_pane_snapshots(
         }
         "help" => {
             update(&mut m, key('?'));
+        }
+        "picker" => {
+            m.search.form.source = "http://127.0.0.1:8080/stac".into();
+            m.search.form.collections = "naip".into();
+            let effects = update(&mut m, key('c'));
+            let Effect::LoadCollections { generation, .. } = &effects[0] else {
+                panic!("expected LoadCollections")
+            };
+            let list = vec![
+                (
+                    "landsat-c2-l2".to_string(),
+                    Some("Landsat Collection 2 Level-2".to_string()),
+                ),
+                (
+                    "naip".to_string(),
+                    Some("NAIP: National Agriculture Imagery Program".to_string()),
+                ),
+                ("sentinel-2-l2a".to_string(), None),
+            ];
+            update(
+                &mut m,
+                Msg::CollectionsLoaded {
+                    generation: *generation,
+                    result: Ok(list),
+                },
+            );
+            update(&mut m, key('j'));
+            update(&mut m, key('j'));
+            update(&mut m, key(' '));
+        }
+        "streaming" | "done" | "failed" => {
+            let (g, _) = start_api_search(&mut m, "http://127.0.0.1:8080/stac");
+            let batches = demo_batches(40, 20);
+            feed(&mut m, g, &batches[..1]);
+            update(
+                &mut m,
+                Msg::SearchPage {
+                    generation: g,
+                    pages: 1,
+                    matched: Some(57),
+                },
+            );
+            if state == "done" {
+                feed(&mut m, g, &batches[1..]);
+                update(
+                    &mut m,
+                    Msg::SearchPage {
+                        generation: g,
+                        pages: 2,
+                        matched: Some(57),
+                    },
+                );
+                update(
+                    &mut m,
+                    Msg::ItemsDone {
+                        generation: g,
+                        elapsed_secs: 0.5,
+                    },
+                );
+            }
+            if state == "failed" {
+                update(
+                    &mut m,
+                    Msg::ItemsFailed {
+                        generation: g,
+                        error:
+                            "page 2 of POST http://127.0.0.1:8080/stac/search: HTTP 502 Bad Gateway"
+                                .into(),
+                    },
+                );
+            }
+            update(&mut m, key('1'));
         }
         other => panic!("unknown state {other}"),
     }
@@ -412,6 +661,107 @@ async fn headless_app_loop_streams_draws_and_quits() {
     assert!(last.contains("40 items"), "{last}");
     // One frame per burst at most, never a busy loop: a handful of frames, not thousands.
     assert!(frames <= 10, "{frames} frames");
+}
+
+/// The real loop on paused time: an API search streams, a second search (a local file,
+/// typed in the form) starts mid-stream, and the first search's late pages are discarded.
+#[tokio::test(start_paused = true)]
+async fn headless_second_search_discards_the_first_ones_late_pages() {
+    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+    let mut effects = Effects {
+        tasks: TaskManager::new(tx.clone()),
+        state_dir: None,
+    };
+    let mut m = model(100, 30);
+    // The first search's task is scripted below (its effect is not run).
+    let (g1, _) = start_api_search(&mut m, "http://127.0.0.1:9/stac");
+    let first = demo_batches(30, 10);
+    let local = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/items.ndjson");
+    let (done_tx, mut done_rx) = tokio::sync::watch::channel(false);
+    let script = tokio::spawn(async move {
+        let schema = first[0].schema();
+        tx.send(Msg::ItemsOpened {
+            generation: g1,
+            schema,
+        })
+        .await
+        .unwrap();
+        tx.send(Msg::ItemsBatch {
+            generation: g1,
+            batch: first[0].clone(),
+            elapsed_secs: 0.1,
+        })
+        .await
+        .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        // The operator types a new source and runs it: focus search, edit the source field.
+        tx.send(key('1')).await.unwrap();
+        tx.send(key('e')).await.unwrap();
+        for _ in 0.."http://127.0.0.1:9/stac".len() {
+            tx.send(code(KeyCode::Backspace)).await.unwrap();
+        }
+        for c in local.display().to_string().chars() {
+            tx.send(key(c)).await.unwrap();
+        }
+        tx.send(code(KeyCode::Enter)).await.unwrap();
+        // Clear bbox, datetime and max items so the whole file loads.
+        tx.send(key('j')).await.unwrap();
+        for text in ["-20,-40,60,40", "2018-01-01/..", "100"] {
+            tx.send(key('j')).await.unwrap();
+            tx.send(key('e')).await.unwrap();
+            for _ in 0..text.len() {
+                tx.send(code(KeyCode::Backspace)).await.unwrap();
+            }
+            tx.send(code(KeyCode::Enter)).await.unwrap();
+        }
+        tx.send(code(KeyCode::Enter)).await.unwrap();
+        // The first search's pages arrive late.
+        for b in &first[1..] {
+            tx.send(Msg::ItemsBatch {
+                generation: g1,
+                batch: b.clone(),
+                elapsed_secs: 0.3,
+            })
+            .await
+            .unwrap();
+        }
+        tx.send(Msg::ItemsDone {
+            generation: g1,
+            elapsed_secs: 0.4,
+        })
+        .await
+        .unwrap();
+        while !*done_rx.borrow_and_update() {
+            done_rx.changed().await.unwrap();
+        }
+        tx.send(key('q')).await.unwrap();
+    });
+    let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    let mut last = String::new();
+    run_loop(&mut m, &mut rx, &mut effects, 30, |model| {
+        terminal
+            .draw(|f| {
+                view::draw(f, model);
+            })
+            .unwrap();
+        last = terminal.backend().to_string();
+        if model.items.generation != g1 && model.items.phase == Phase::Done {
+            let _ = done_tx.send(true);
+        }
+        Ok(())
+    })
+    .await
+    .unwrap();
+    script.await.unwrap();
+    effects.tasks.shutdown().await;
+    assert!(m.items.generation > g1);
+    assert!(
+        m.items.source.ends_with("items.ndjson"),
+        "{}",
+        m.items.source
+    );
+    assert_eq!(m.items.total_rows, 240, "{last}");
+    assert!(last.contains("240 items"), "{last}");
 }
 
 // ---- The asset-lock and validation panes ----------------------------------------------------

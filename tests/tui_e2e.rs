@@ -1,7 +1,9 @@
 //! The console in a real terminal: `stacpkg tui --demo` inside tmux (send-keys /
 //! capture-pane). Items stream in from the demo catalogue, whose hrefs point at the
 //! in-process file server; a panic inside a task is reported in the status bar and leaves the
-//! console working; quitting restores the terminal (cooked mode, echo on).
+//! console working; quitting restores the terminal (cooked mode, echo on). STAC API search
+//! from the search pane against `rustac serve` and against the demo's own STAC API, and the
+//! CLI's `stacpkg search` against the demo API as a cross-check.
 
 mod support;
 
@@ -21,7 +23,7 @@ impl Tmux {
             found,
             "tmux is not installed; run `bash scripts/test` (it installs the test tools)"
         );
-        // One tmux server per test: tests run in parallel in one process.
+        // One tmux server per test: tests run in parallel.
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let socket = format!("stacpkg-e2e-{}-{n}", std::process::id());
@@ -157,6 +159,143 @@ fn demo_streams_items_survives_a_task_panic_and_restores_the_terminal() {
     assert!(log.contains("deliberate panic in a task"), "{log}");
 }
 
+/// The console command with private config/state dirs, its exit code echoed afterwards.
+fn console(dir: &Path, args: &str) -> String {
+    let config = dir.join("config");
+    let state = dir.join("state");
+    std::fs::create_dir_all(&config).unwrap();
+    format!(
+        "STACPKG_CONFIG_DIR={} STACPKG_STATE_DIR={} NO_COLOR=1 {} tui {args}; echo EXIT=$?; sleep 600",
+        quote(&config),
+        quote(&state),
+        quote(&support::stacpkg_path()),
+    )
+}
+
+#[test]
+fn api_search_against_rustac_serve_streams_items_and_picks_collections() {
+    let dir = support::temp_dir();
+    let Some(items) = support::stac_api::generate_items(dir.path(), 120, 11) else {
+        return;
+    };
+    let collection = support::stac_api::write_collection(dir.path(), "openaerialmap");
+    let Some(server) = support::stac_api::RustacServer::start(&collection, &items) else {
+        return;
+    };
+    // `stacpkg tui URL` runs the search at once (POST, so bbox would work too).
+    let tmux = Tmux::start(&console(dir.path(), &server.url()));
+    let screen = tmux.wait_for("120 items");
+    assert!(screen.contains("2 Items"), "{screen}");
+    // The search pane reports the finished run; the picker lists the server's collections.
+    tmux.keys(&["1"]);
+    tmux.wait_for("done: 120 items");
+    tmux.keys(&["c"]);
+    tmux.wait_for("[ ] openaerialmap");
+    tmux.keys(&["Space", "Enter"]);
+    tmux.wait_for("collections openaerialmap");
+    // max items: the pager stops exactly there.
+    tmux.keys(&["j", "j", "j", "e", "25", "Enter", "Enter"]);
+    tmux.wait_for("25 items");
+    // The search was remembered in the state dir, with its fields.
+    let history = std::fs::read_to_string(dir.path().join("state/searches.json")).unwrap();
+    assert!(history.contains("\"max_items\": \"25\""), "{history}");
+    tmux.keys(&["q"]);
+    tmux.wait_for("EXIT=0");
+}
+
+#[test]
+fn api_search_of_an_unreachable_server_is_one_line_not_a_crash() {
+    let dir = support::temp_dir();
+    let port = support::stac_api::free_port();
+    let tmux = Tmux::start(&console(
+        dir.path(),
+        &format!("http://127.0.0.1:{port}/stac"),
+    ));
+    let screen = tmux.wait_for("✗ landing page http://127.0.0.1:");
+    assert!(
+        screen.contains("items, failed") || screen.contains("error"),
+        "{screen}"
+    );
+    tmux.keys(&["1"]);
+    tmux.wait_for("failed: landing page");
+    tmux.keys(&["q"]);
+    tmux.wait_for("EXIT=0");
+}
+
+#[test]
+fn demo_api_search_from_the_prefilled_form() {
+    let dir = support::temp_dir();
+    let tmux = Tmux::start(&console(dir.path(), "--demo"));
+    tmux.wait_for("240 items");
+    // The form's source is the demo STAC API; set a datetime and max items, then run.
+    tmux.keys(&["1"]);
+    let screen = tmux.wait_for("STAC API search");
+    assert!(screen.contains("source      http://127.0.0.1:"), "{screen}");
+    tmux.keys(&["j", "j", "j", "e", "2015-01-01/..", "Enter"]);
+    tmux.keys(&["j", "e", "37", "Enter", "Enter"]);
+    tmux.wait_for("37 items");
+    tmux.keys(&["1"]);
+    tmux.wait_for("done: 37 items");
+    tmux.keys(&["q"]);
+    tmux.wait_for("EXIT=0");
+}
+
+/// `stacpkg search` (the CLI) against the demo API finds exactly what it finds in the file.
+#[test]
+fn cli_search_of_the_demo_api_matches_the_offline_search() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let catalogue = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/items.ndjson");
+    let api = runtime
+        .block_on(stacpkg::tui::demo_api::serve(&catalogue))
+        .unwrap();
+    let filters = [
+        "--bbox",
+        "-20,-40,60,40",
+        "--datetime",
+        "2018-01-01/..",
+        "--output-format",
+        "ndjson",
+    ];
+    let ids = |source: &str, extra: &[&str]| -> Vec<String> {
+        let out = support::stacpkg()
+            .arg("search")
+            .arg(source)
+            .args(filters)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].to_string())
+            .collect()
+    };
+    let offline = ids(catalogue.to_str().unwrap(), &[]);
+    assert!(
+        !offline.is_empty() && offline.len() < 240,
+        "{}",
+        offline.len()
+    );
+    assert_eq!(ids(&api.url(), &["--limit", "7"]), offline);
+    assert_eq!(
+        ids(&api.url(), &["--limit", "7", "--method", "get"]),
+        offline
+    );
+    // A parameter only a full server applies is refused with the server's own words.
+    let out = support::stacpkg()
+        .args(["search", &api.url(), "--filter", "gsd < 1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not supported by the demo API"), "{stderr}");
+}
+
 #[test]
 fn refuses_without_a_terminal() {
     let out = support::stacpkg().args(["tui"]).output().unwrap();
@@ -167,19 +306,9 @@ fn refuses_without_a_terminal() {
     assert_eq!(bare.status.code(), Some(2));
 }
 
-/// Starts `stacpkg tui ARGS` in tmux with private config/state dirs and NO_COLOR.
-fn console(dir: &Path, args: &str) -> Tmux {
-    let config = dir.join("config");
-    let state = dir.join("state");
-    std::fs::create_dir_all(&config).unwrap();
-    let command = format!(
-        "cd {} && STACPKG_CONFIG_DIR={} STACPKG_STATE_DIR={} NO_COLOR=1 {} tui {args}; sleep 600",
-        quote(dir),
-        quote(&config),
-        quote(&state),
-        quote(&support::stacpkg_path()),
-    );
-    Tmux::start(&command)
+/// Starts [`console`] in tmux, working in `dir` (where the prompts' relative paths land).
+fn console_in(dir: &Path, args: &str) -> Tmux {
+    Tmux::start(&format!("cd {} && {}", quote(dir), console(dir, args)))
 }
 
 /// A local catalogue whose assets are on nginx: derive the lock, change one served file,
@@ -203,7 +332,7 @@ fn derive_then_validate_shows_drift_of_a_changed_file_on_nginx() {
         })
         .collect();
     support::write_temp(dir.path(), "items.ndjson", items);
-    let tmux = console(dir.path(), "items.ndjson");
+    let tmux = console_in(dir.path(), "items.ndjson");
     tmux.wait_for("2 items");
     tmux.keys(&["d"]);
     tmux.wait_for("lock: 2 rows for 2 items");
@@ -245,7 +374,7 @@ fn derive_then_validate_shows_drift_of_a_changed_file_on_nginx() {
     drop(tmux);
 
     // `stacpkg tui LOCK.parquet` opens the written lock; validating it still sees the drift.
-    let tmux = console(dir.path(), "assets.lock.parquet");
+    let tmux = console_in(dir.path(), "assets.lock.parquet");
     tmux.wait_for("2 rows · ");
     tmux.keys(&["v"]);
     let screen = tmux.wait_for("validated 2");
@@ -260,7 +389,7 @@ fn derive_then_validate_shows_drift_of_a_changed_file_on_nginx() {
 #[test]
 fn demo_validate_shows_the_bundled_drift() {
     let dir = support::temp_dir();
-    let tmux = console(dir.path(), "--demo");
+    let tmux = console_in(dir.path(), "--demo");
     tmux.wait_for("240 items");
     tmux.keys(&["3"]);
     tmux.wait_for("481 rows");
@@ -287,7 +416,7 @@ fn demo_validate_shows_the_bundled_drift() {
 fn a_package_directory_opens_its_items_and_its_lock() {
     let dir = support::temp_dir();
     let pkg = support::package::full_package(dir.path());
-    let tmux = console(dir.path(), &quote(&pkg));
+    let tmux = console_in(dir.path(), &quote(&pkg));
     let screen = tmux.wait_for("simple-1");
     assert!(screen.contains("2 Items"), "{screen}");
     tmux.keys(&["3"]);

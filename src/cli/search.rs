@@ -18,7 +18,7 @@ use stacpkg::search::client::DEFAULT_RETRIES;
 use stacpkg::search::params::{check_geometry, parse_bbox};
 use stacpkg::search::{
     ClientOptions, Filter, FilterLang, Interval, Method, PageReport, RetryPolicy, RetryReport,
-    SearchParams, SearchProgress, SearchRequest, SortKey, StacApi, Support,
+    SearchParams, SearchProgress, SearchRequest, SearchTarget, SortKey,
 };
 use stacpkg::stac::read::DEFAULT_BATCH_SIZE;
 use tokio_util::sync::CancellationToken;
@@ -325,36 +325,15 @@ async fn search_api(
         }
     });
     let progress = Arc::new(TermProgress::new(std::io::stderr().is_terminal()));
-    let trimmed = source.trim_end_matches('/');
-    let (api, endpoint, method) = if trimmed.ends_with("/search") {
-        let root = &trimmed[..trimmed.len() - "search".len()];
-        let api = StacApi::new(root, options)?;
-        let endpoint = url::Url::parse(trimmed).context("parsing the search URL")?;
-        (api, endpoint, method.unwrap_or(Method::Post))
-    } else {
-        let api = StacApi::new(source, options)?;
-        let landing = api.landing_page(&cancel, progress.as_ref()).await?;
-        match api.conformance(&landing, &cancel, progress.as_ref()).await {
-            Ok(classes) => {
-                for warning in Support::from_conformance(&classes).warnings(&params) {
-                    tracing::warn!("{source}: {warning}");
-                }
-            }
-            Err(e) => {
-                tracing::warn!("{source}: could not read conformance ({e:#}); searching anyway")
-            }
-        }
-        let advertised = landing.search_methods();
-        let method = method.unwrap_or(
-            if !advertised.is_empty() && !advertised.contains(&Method::Post) {
-                Method::Get
-            } else {
-                Method::Post
-            },
-        );
-        let endpoint = landing.search_url(method);
-        (api, endpoint, method)
-    };
+    let SearchTarget {
+        api,
+        endpoint,
+        method,
+        warnings,
+    } = SearchTarget::resolve(source, options, method, &params, &cancel, progress.as_ref()).await?;
+    for warning in warnings {
+        tracing::warn!("{source}: {warning}");
+    }
     tracing::info!("searching {} {endpoint}", method.as_str());
     let request = SearchRequest {
         endpoint: endpoint.clone(),

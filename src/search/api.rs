@@ -9,7 +9,7 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use super::client::{Method, Request, StacApi};
+use super::client::{ClientOptions, Method, Request, StacApi};
 use super::params::SearchParams;
 use super::progress::SearchProgress;
 use crate::{Error, Result};
@@ -275,6 +275,78 @@ impl StacApi {
             }
         }
         Ok(out)
+    }
+}
+
+/// Where and how a search goes, resolved from what the user typed.
+#[derive(Debug, Clone)]
+pub struct SearchTarget {
+    /// The client for the API root.
+    pub api: StacApi,
+    /// The search endpoint.
+    pub endpoint: Url,
+    /// The method to use.
+    pub method: Method,
+    /// Parameters the server may ignore, and conformance that could not be read.
+    pub warnings: Vec<String>,
+}
+
+/// The API root of a source given as the root or as its `…/search` endpoint.
+pub fn api_root(source: &str) -> &str {
+    let trimmed = source.trim().trim_end_matches('/');
+    match trimmed.strip_suffix("/search") {
+        Some(root) => root,
+        None => trimmed,
+    }
+}
+
+impl SearchTarget {
+    /// Resolves `source` (an API root, or its `/search` endpoint used as is): reads the
+    /// landing page for the search link and the methods it advertises (POST unless only GET
+    /// is offered, or `method` when given) and the conformance classes for warnings.
+    pub async fn resolve(
+        source: &str,
+        options: ClientOptions,
+        method: Option<Method>,
+        params: &SearchParams,
+        cancel: &CancellationToken,
+        progress: &dyn SearchProgress,
+    ) -> Result<SearchTarget> {
+        let trimmed = source.trim().trim_end_matches('/');
+        if trimmed.ends_with("/search") {
+            let api = StacApi::new(api_root(source), options)?;
+            let endpoint = Url::parse(trimmed)
+                .map_err(|e| Error::input(source, format!("is not a URL ({e})")))?;
+            return Ok(SearchTarget {
+                api,
+                endpoint,
+                method: method.unwrap_or(Method::Post),
+                warnings: Vec::new(),
+            });
+        }
+        let api = StacApi::new(source.trim(), options)?;
+        let landing = api.landing_page(cancel, progress).await?;
+        let warnings = match api.conformance(&landing, cancel, progress).await {
+            Ok(classes) => Support::from_conformance(&classes).warnings(params),
+            Err(Error::Cancelled) => return Err(Error::Cancelled),
+            Err(e) => vec![format!(
+                "could not read conformance ({e:#}); searching anyway"
+            )],
+        };
+        let advertised = landing.search_methods();
+        let method = method.unwrap_or(
+            if !advertised.is_empty() && !advertised.contains(&Method::Post) {
+                Method::Get
+            } else {
+                Method::Post
+            },
+        );
+        Ok(SearchTarget {
+            endpoint: landing.search_url(method),
+            api,
+            method,
+            warnings,
+        })
     }
 }
 

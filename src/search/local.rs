@@ -83,24 +83,13 @@ impl LocalFilter {
             return false;
         }
         if let Some(query) = &self.bbox {
-            let extent = json_bbox(item.get("bbox"))
-                .or_else(|| item.get("geometry").and_then(geometry_extent));
+            let extent = item_extent(item);
             if !extent.is_some_and(|e| bbox_intersects(query, &e)) {
                 return false;
             }
         }
         if let Some(interval) = &self.datetime {
-            let props = item.get("properties").and_then(Value::as_object);
-            let time = |k: &str| {
-                props
-                    .and_then(|p| p.get(k))
-                    .and_then(Value::as_str)
-                    .and_then(parse_rfc3339_micros)
-            };
-            let (start, end) = match time("datetime") {
-                Some(t) => (Some(t), Some(t)),
-                None => (time("start_datetime"), time("end_datetime")),
-            };
+            let (start, end) = item_time_range(item);
             if (start.is_none() && end.is_none()) || !interval.overlaps(start, end) {
                 return false;
             }
@@ -152,6 +141,27 @@ fn bbox_intersects(q: &[f64; 4], e: &[f64; 4]) -> bool {
         lon(q[0], q[2])
     } else {
         lon(q[0], 180.0) || lon(-180.0, q[2])
+    }
+}
+
+/// A JSON item's `[w, s, e, n]`: its `bbox`, else its geometry's extent.
+pub fn item_extent(item: &Map<String, Value>) -> Option<[f64; 4]> {
+    json_bbox(item.get("bbox")).or_else(|| item.get("geometry").and_then(geometry_extent))
+}
+
+/// A JSON item's time as `(start, end)` UTC microseconds: `datetime` twice, else
+/// `start_datetime` and `end_datetime` (either may be missing).
+pub fn item_time_range(item: &Map<String, Value>) -> (Option<i64>, Option<i64>) {
+    let props = item.get("properties").and_then(Value::as_object);
+    let time = |k: &str| {
+        props
+            .and_then(|p| p.get(k))
+            .and_then(Value::as_str)
+            .and_then(parse_rfc3339_micros)
+    };
+    match time("datetime") {
+        Some(t) => (Some(t), Some(t)),
+        None => (time("start_datetime"), time("end_datetime")),
     }
 }
 

@@ -25,7 +25,7 @@ pub mod params;
 pub mod progress;
 pub mod spool;
 
-pub use api::{CollectionInfo, LandingPage, Support};
+pub use api::{api_root, CollectionInfo, LandingPage, SearchTarget, Support};
 pub use client::{ClientOptions, Method, RetryPolicy, StacApi};
 pub use local::LocalFilter;
 pub use pager::{Page, SearchPages, SearchRequest, PREFETCH_PAGES};

@@ -16,6 +16,7 @@ use super::jobs;
 use super::lock_jobs;
 use super::model::Model;
 use super::msg::{Effect, Msg};
+use super::search_jobs;
 use super::tasks::{TaskKind, TaskManager};
 use super::update::update;
 
@@ -46,10 +47,23 @@ impl Effects {
                 path,
                 filter,
                 max_items,
+                local,
             } => {
                 self.tasks.cancel_kind(TaskKind::Load);
                 self.tasks.spawn(TaskKind::Load, move |token| {
-                    jobs::load_items(generation, path, filter, max_items, tx, token)
+                    jobs::load_items(generation, path, filter, max_items, local, tx, token)
+                });
+            }
+            Effect::SearchApi { generation, search } => {
+                self.tasks.cancel_kind(TaskKind::Load);
+                self.tasks.spawn(TaskKind::Load, move |token| {
+                    search_jobs::search_api(generation, search, tx, token)
+                });
+            }
+            Effect::LoadCollections { generation, source } => {
+                self.tasks.cancel_kind(TaskKind::Collections);
+                self.tasks.spawn(TaskKind::Collections, move |token| {
+                    search_jobs::load_collections(generation, source, tx, token)
                 });
             }
             Effect::CancelLoad => self.tasks.cancel_kind(TaskKind::Load),

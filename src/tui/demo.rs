@@ -3,7 +3,8 @@
 //!
 //! The bundled items (`assets/demo/items.ndjson`, made by `scripts/gen-items`) name their
 //! assets under [`DEMO_BASE`]; at start the demo writes a copy into the state dir with that
-//! base replaced by the live server's URL, and opens the copy.
+//! base replaced by the live server's URL, and opens the copy. The copy is also served as a
+//! small STAC API ([`super::demo_api`]), so a real API search works offline too.
 //!
 //! The bundled lock (`assets/demo/assets.lock.parquet`) was derived by `scripts/gen-demo` with
 //! this crate's engine *before* it changed a few files (a size change, a same-size content
@@ -16,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+use super::demo_api::{self, DemoApi};
 use super::fileserver::{read_manifest, serve_with, FileServer, Manifest};
 use super::lock_jobs::{read_lock, rebase_rows};
 use crate::lock::schema::LockParquetWriter;
@@ -38,7 +40,10 @@ pub struct Demo {
     pub lock_path: Option<PathBuf>,
     /// The asset server's base URL.
     pub base_url: String,
+    /// The demo STAC API's root URL.
+    pub api_url: String,
     _server: FileServer,
+    _api: DemoApi,
 }
 
 /// Starts the asset server and writes the catalogue copy under `state_dir/demo`.
@@ -84,11 +89,14 @@ pub async fn start(state_dir: &Path) -> anyhow::Result<Demo> {
     } else {
         None
     };
+    let api = demo_api::serve(&items_path).await?;
     Ok(Demo {
         items_path,
         lock_path,
         base_url,
+        api_url: api.url(),
         _server: server,
+        _api: api,
     })
 }
 

@@ -19,6 +19,7 @@ use super::panes::items::ViewSpec;
 use super::panes::search::SearchForm;
 use crate::items::ItemFilter;
 use crate::parquet_io::open_parquet;
+use crate::search::LocalFilter;
 use crate::stac::read::{JsonItems, NdjsonItems, ReadOptions};
 
 /// Rows per batch the console asks the readers for: small enough that the table fills while
@@ -67,6 +68,7 @@ pub async fn load_items(
     path: PathBuf,
     filter: ItemFilter,
     max_items: Option<usize>,
+    local: Option<LocalFilter>,
     tx: mpsc::Sender<Msg>,
     token: CancellationToken,
 ) -> anyhow::Result<()> {
@@ -90,7 +92,7 @@ pub async fn load_items(
             if token.is_cancelled() || left == 0 {
                 break;
             }
-            let batch = match batch {
+            let batch = match batch.and_then(|b| keep_local(b, local.as_ref())) {
                 Ok(b) => b,
                 Err(e) => return fail(format!("{e:#}")),
             };
@@ -120,6 +122,16 @@ pub async fn load_items(
     })
     .await?;
     Ok(())
+}
+
+/// The rows of `batch` inside the form's bbox / datetime (all rows without a filter).
+fn keep_local(batch: RecordBatch, local: Option<&LocalFilter>) -> crate::Result<RecordBatch> {
+    let Some(f) = local else { return Ok(batch) };
+    let mask = f.mask(&batch)?;
+    arrow_select::filter::filter_record_batch(&batch, &mask).map_err(|e| crate::Error::Arrow {
+        context: "filtering items by bbox / datetime".into(),
+        source: e,
+    })
 }
 
 /// Computes a filtered / sorted row order on a blocking thread.

@@ -196,6 +196,8 @@ const DEFAULTS: &[(Scope, &str, Command)] = &[
     (Scope::Validation, "r", Command::RevalidateMarked),
     (Scope::Validation, "A", Command::AcceptDrift),
     (Scope::Validation, "x", Command::ExportResults),
+    (Scope::Search, "c", Command::PickCollections),
+    (Scope::Search, "space", Command::ToggleMark),
 ];
 
 /// A user keymap file: bindings that patch the defaults.

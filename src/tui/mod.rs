@@ -10,14 +10,18 @@
 pub mod app;
 pub mod compute;
 pub mod demo;
+pub mod demo_api;
 pub mod fileserver;
 pub mod jobs;
 pub mod keymap;
+pub mod listener;
 pub mod lock_jobs;
 pub mod lock_update;
 pub mod model;
 pub mod msg;
 pub mod panes;
+pub mod search_jobs;
+pub mod search_update;
 pub mod tasks;
 pub mod terminal;
 pub mod theme;
@@ -174,7 +178,12 @@ async fn run_async(options: Options, dirs: Dirs, keymap: Keymap) -> anyhow::Resu
         }
     }
     if let Some(d) = &demo {
-        model.say(format!("demo: assets served at {}", d.base_url), false);
+        // The form is ready for a real STAC API search of the same catalogue.
+        model.search.form.source = d.api_url.clone();
+        model.say(
+            format!("demo: STAC API at {}, assets at {}", d.api_url, d.base_url),
+            false,
+        );
     }
     effects
         .tasks

@@ -37,6 +37,8 @@ pub enum Popup {
         /// The file.
         path: String,
     },
+    /// The collections picker (its state is in the search pane).
+    Collections,
 }
 
 /// What a text input edits.

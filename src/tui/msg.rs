@@ -106,8 +106,10 @@ pub enum Command {
     EditField,
     /// Run the search.
     RunSearch,
-    /// Fill the form from the selected remembered search.
+    /// Fill the form from the selected remembered search (on a field: the next older one).
     RecallSearch,
+    /// Choose collections from the endpoint's `/collections`.
+    PickCollections,
     /// Panic inside a task (to test that the console survives it).
     DebugPanicTask,
     /// Focus the asset-lock pane.
@@ -167,6 +169,7 @@ impl Command {
             Command::EditField => "edit field",
             Command::RunSearch => "run",
             Command::RecallSearch => "recall search",
+            Command::PickCollections => "pick collections",
             Command::DebugPanicTask => "panic in a task (test)",
             Command::FocusLock => "lock pane",
             Command::FocusValidation => "validation pane",
@@ -291,6 +294,22 @@ pub enum Msg {
         /// The target exists; the request waits for the user's yes.
         needs_confirm: Option<WriteRequest>,
     },
+    /// A STAC API search received a page (progress for the search pane).
+    SearchPage {
+        /// The search it belongs to.
+        generation: u64,
+        /// Pages received so far.
+        pages: u64,
+        /// The server's count of matching items, when it says.
+        matched: Option<u64>,
+    },
+    /// The collections picker's list arrived (or could not be read).
+    CollectionsLoaded {
+        /// The picker request it answers.
+        generation: u64,
+        /// (id, title) per collection, or one line saying why not.
+        result: Result<Vec<(String, Option<String>)>, String>,
+    },
     /// A task ended (for any reason); panics and errors carry a message.
     TaskEnded {
         /// Which task.
@@ -315,6 +334,22 @@ pub enum Effect {
         filter: ItemFilter,
         /// Stop after this many items.
         max_items: Option<usize>,
+        /// Bbox / datetime filter, when the form has one.
+        local: Option<crate::search::LocalFilter>,
+    },
+    /// Start a STAC API search into the items pane (cancelling any previous load).
+    SearchApi {
+        /// The generation its messages will carry.
+        generation: u64,
+        /// What to search.
+        search: super::panes::search::ApiSearch,
+    },
+    /// Read an endpoint's collections for the picker.
+    LoadCollections {
+        /// The generation the answer will carry.
+        generation: u64,
+        /// The API root or `/search` URL.
+        source: String,
     },
     /// Cancel the running load.
     CancelLoad,

@@ -31,6 +31,8 @@ pub enum TaskKind {
     Compute,
     /// Reads terminal events.
     Terminal,
+    /// Reads a STAC API's collections for the picker.
+    Collections,
     /// Writes state (history).
     Save,
     /// The deliberate panic.
@@ -50,6 +52,7 @@ impl TaskKind {
             TaskKind::Load => "load",
             TaskKind::Compute => "sort/filter",
             TaskKind::Terminal => "terminal",
+            TaskKind::Collections => "collections",
             TaskKind::Save => "save",
             TaskKind::Debug => "debug",
             TaskKind::Lock => "lock",

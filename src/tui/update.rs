@@ -13,6 +13,8 @@ use super::model::{Input, InputTarget, Model, Popup};
 use super::msg::{Command, Effect, Msg, PaneId};
 use super::panes::items::{Phase, RowRef, SortSpec};
 use super::panes::search::FIELDS;
+use super::search_update;
+pub use super::search_update::run_search;
 use super::tasks::TaskKind;
 
 /// Applies one message.
@@ -110,9 +112,24 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         | Msg::ValidationRows { .. }
         | Msg::ValidationDone { .. }
         | Msg::FileWritten { .. }) => lock_update::message(model, msg),
+        Msg::SearchPage {
+            generation,
+            pages,
+            matched,
+        } => {
+            search_update::page_received(model, generation, pages, matched);
+            vec![]
+        }
+        Msg::CollectionsLoaded { generation, result } => {
+            search_update::collections_loaded(model, generation, result);
+            vec![]
+        }
         Msg::TaskEnded { kind, failure, .. } => {
             if let Some(failure) = failure {
                 lock_update::task_failed(model, kind, &failure);
+                if kind == TaskKind::Collections {
+                    search_update::collections_task_failed(model, &failure);
+                }
                 if kind == TaskKind::Load
                     && matches!(model.items.phase, Phase::Loading | Phase::Streaming)
                 {
@@ -295,6 +312,10 @@ pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
             };
             vec![]
         }
+        Command::ToggleMark if model.popup == Some(Popup::Collections) => {
+            search_update::toggle_collection(model);
+            vec![]
+        }
         Command::ToggleMark => {
             if let Some(Popup::Columns { cursor }) = model.popup {
                 if let Some(col) = model.items.columns.get_mut(cursor) {
@@ -381,13 +402,11 @@ pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
             vec![]
         }
         Command::RecallSearch => {
-            recall(model);
+            search_update::recall(model);
             vec![]
         }
-        Command::RunSearch => {
-            recall(model);
-            run_search(model)
-        }
+        Command::RunSearch => search_update::enter(model),
+        Command::PickCollections => search_update::pick_collections(model),
         Command::DebugPanicTask => vec![Effect::PanicInTask],
         Command::FocusLock
         | Command::FocusValidation
@@ -411,59 +430,22 @@ fn focus(model: &mut Model, pane: PaneId) -> Vec<Effect> {
     vec![]
 }
 
-/// Copies the remembered search under the cursor into the form.
-fn recall(model: &mut Model) {
-    let s = &mut model.search;
-    if let Some(form) = s
-        .cursor
-        .checked_sub(FIELDS.len())
-        .and_then(|i| s.history.get(i))
-    {
-        s.form = form.clone();
-        s.cursor = 0;
-    }
-}
-
-/// Starts a load from the search form.
-pub fn run_search(model: &mut Model) -> Vec<Effect> {
-    let (path, filter, max_items) = match model.search.form.request() {
-        Ok(r) => r,
-        Err(e) => {
-            model.search.error = Some(e);
-            return vec![];
-        }
-    };
-    model.search.error = None;
-    let generation = model.generation();
-    model
-        .items
-        .start_load(path.display().to_string(), generation);
-    model.search.remember(model.search.form.clone());
-    model.focus = PaneId::Items;
-    model.status = None;
-    vec![
-        Effect::LoadItems {
-            generation,
-            path,
-            filter,
-            max_items,
-        },
-        Effect::SaveHistory(model.search.history.clone()),
-    ]
-}
-
 /// Moves whatever the arrows move in the current context.
 fn move_by(model: &mut Model, delta: isize) {
     let step = |cur: usize, len: usize| -> usize {
         let target = cur as isize + delta;
         target.clamp(0, len.saturating_sub(1) as isize) as usize
     };
+    if model.popup == Some(Popup::Collections) {
+        return search_update::move_picker(model, delta);
+    }
     let page = model.page_rows();
     match &mut model.popup {
         Some(Popup::Help { scroll }) => *scroll = step(*scroll, 200),
         Some(Popup::Json { lines, scroll, .. }) => *scroll = step(*scroll, lines.len()),
         Some(Popup::Columns { cursor }) => *cursor = step(*cursor, model.items.columns.len()),
         Some(Popup::ConfirmQuit) | Some(Popup::ConfirmOverwrite { .. }) => {}
+        Some(Popup::Collections) => {}
         None => match model.focus {
             PaneId::Items => {
                 let target = step(model.items.cursor, model.items.rows.len());

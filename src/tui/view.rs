@@ -49,7 +49,14 @@ pub fn draw(frame: &mut Frame<'_>, model: &Model) -> Drawn {
                 Some(i) if matches!(i.target, InputTarget::Field(_)) => Some(i.text.as_str()),
                 _ => None,
             };
-            panes::search::draw(frame, body, &model.search, editing, &model.theme);
+            panes::search::draw(
+                frame,
+                body,
+                &model.search,
+                &model.items,
+                editing,
+                &model.theme,
+            );
         }
         PaneId::Items => panes::items::draw(frame, body, &model.items, &model.theme),
         PaneId::Lock => panes::lock::draw(frame, body, &model.lock, &model.theme),

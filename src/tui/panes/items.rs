@@ -339,25 +339,29 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, pane: &ItemsPane, theme: &Theme) 
             return;
         }
     }
-    let Some(schema) = &pane.schema else {
+    if pane.schema.is_none() {
         return;
-    };
+    }
     let body_rows = (table_area.height as usize).saturating_sub(1);
     let end = (pane.offset + body_rows).min(pane.rows.len());
     let window = &pane.rows[pane.offset.min(end)..end];
     let visible = pane.visible_columns();
-    let id_index = schema.index_of("id").ok();
-    let col_indices: Vec<Option<usize>> = visible.iter().map(|n| schema.index_of(n).ok()).collect();
-    let text = |r: RowRef, index: Option<usize>| -> String {
-        match (pane.batches.get(r.batch as usize), index) {
-            (Some(b), Some(i)) => cell_text(b.column(i).as_ref(), r.row as usize),
-            _ => String::new(),
+    // Columns are looked up by name in each row's own batch: the pages of a STAC API search
+    // each have their own schema (a property may first appear on page 7).
+    let text = |r: RowRef, name: &str| -> String {
+        match pane
+            .batches
+            .get(r.batch as usize)
+            .and_then(|b| b.column_by_name(name))
+        {
+            Some(column) => cell_text(column.as_ref(), r.row as usize),
+            None => String::new(),
         }
     };
-    let ids: Vec<String> = window.iter().map(|r| text(*r, id_index)).collect();
+    let ids: Vec<String> = window.iter().map(|r| text(*r, "id")).collect();
     let cells: Vec<Vec<String>> = window
         .iter()
-        .map(|r| col_indices.iter().map(|i| text(*r, *i)).collect())
+        .map(|r| visible.iter().map(|n| text(*r, n)).collect())
         .collect();
     let width_of = |header: &str, values: &mut dyn Iterator<Item = usize>| {
         values

@@ -1,49 +1,134 @@
 //! The search pane: where items come from and which to keep.
 //!
-//! A search names a local catalogue (NDJSON, JSON or GeoParquet) and the filters of the items
-//! engine ([`crate::items::ItemFilter`]: collections, item ids, providers) plus a maximum
-//! count; running it streams the matching items into the items pane. The last searches are
-//! remembered across runs (a small JSON file in the state dir). STAC API endpoints, bbox and
-//! datetime need the STAC API client, which this build does not have yet: a URL source is
-//! refused with that reason rather than half-served.
+//! The source is a STAC API (its root URL, or its `/search` endpoint) or a local catalogue
+//! (NDJSON, JSON or GeoParquet). The form's fields are checked here, with the engine's own
+//! parsers ([`crate::search::params`]), before anything runs, so a typo in a bbox is one line
+//! naming the field and the fix rather than a 400 from the server. Which field applies where:
+//!
+//! | field       | STAC API                         | local file                      |
+//! |-------------|----------------------------------|---------------------------------|
+//! | collections | `collections` (picker: `c`)      | items filter                    |
+//! | bbox        | `bbox` (4 or 6 numbers)          | [`LocalFilter`] on each batch   |
+//! | datetime    | `datetime` interval              | [`LocalFilter`] on each batch   |
+//! | max items   | stops the pager exactly there    | stops the reader                |
+//! | filter      | CQL2 text, or CQL2 JSON          | refused: needs a server         |
+//! | item ids    | `ids`                            | items filter                    |
+//! | providers   | kept client-side per page        | items filter                    |
+//!
+//! The last searches are remembered across runs (a small JSON file in the state dir); fields
+//! added later default to empty, so older history files still load.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 use serde::{Deserialize, Serialize};
 
 use crate::items::ItemFilter;
+use crate::search::params::parse_bbox;
+use crate::search::{Filter, Interval, LocalFilter, SearchParams};
+use crate::tui::panes::items::{ItemsPane, Phase};
 use crate::tui::theme::{Role, Theme};
 
 /// How many searches are remembered.
 pub const HISTORY_LEN: usize = 20;
+/// Page size asked of a STAC API (the CLI's default; a page is ~half a megabyte of JSON).
+pub const PAGE_LIMIT: u64 = 250;
 
 /// The form, as remembered.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SearchForm {
-    /// A local catalogue file.
+    /// A STAC API URL or a local catalogue file.
     pub source: String,
     /// Comma-separated collection ids.
     pub collections: String,
+    /// `west,south,east,north` (or 6 numbers with heights).
+    pub bbox: String,
+    /// A datetime interval (`2024-01-01/2024-02-01`, `../2024-01-01`, an instant).
+    pub datetime: String,
+    /// Stop after this many items (empty: all).
+    pub max_items: String,
+    /// A CQL2 filter: JSON (cql2-json) or text (cql2-text).
+    pub filter: String,
     /// Comma-separated item ids.
     pub item_ids: String,
     /// Comma-separated provider names.
     pub providers: String,
-    /// Stop after this many items (empty: all).
-    pub max_items: String,
 }
 
 /// The form's fields, in order.
-pub const FIELDS: [&str; 5] = [
+pub const FIELDS: [&str; 8] = [
     "source",
     "collections",
+    "bbox",
+    "datetime",
+    "max items",
+    "filter",
     "item ids",
     "providers",
-    "max items",
 ];
+/// Index of the source field.
+pub const SOURCE_FIELD: usize = 0;
+/// Index of the collections field.
+pub const COLLECTIONS_FIELD: usize = 1;
+
+/// A STAC API search, checked and ready to run.
+#[derive(Debug, Clone)]
+pub struct ApiSearch {
+    /// The API root or `/search` endpoint, as typed.
+    pub source: String,
+    /// The Item Search parameters.
+    pub params: SearchParams,
+    /// Providers to keep (applied to each page client-side; STAC APIs have no such parameter).
+    pub providers: ItemFilter,
+    /// Stop after this many items.
+    pub max_items: Option<u64>,
+}
+
+/// A local catalogue load, checked and ready to run.
+#[derive(Debug, Clone)]
+pub struct LocalSearch {
+    /// The file.
+    pub path: PathBuf,
+    /// Collections, ids and providers.
+    pub filter: ItemFilter,
+    /// Bbox and datetime, when given.
+    pub local: Option<LocalFilter>,
+    /// Stop after this many items.
+    pub max_items: Option<usize>,
+}
+
+/// What a form asks for.
+#[derive(Debug, Clone)]
+pub enum SearchSpec {
+    /// Search a STAC API.
+    Api(ApiSearch),
+    /// Read a local catalogue.
+    Local(LocalSearch),
+}
+
+/// Whether a source is a URL (a STAC API) rather than a file.
+pub fn is_url(source: &str) -> bool {
+    let lower = source.trim().to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
+fn list(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// An engine parse error as a form message: `bbox: …` rather than the CLI's `--bbox: …`.
+fn field_error(e: crate::Error) -> String {
+    e.to_string().trim_start_matches("--").to_string()
+}
 
 impl SearchForm {
     /// The text of field `i`.
@@ -51,55 +136,147 @@ impl SearchForm {
         match i {
             0 => &self.source,
             1 => &self.collections,
-            2 => &self.item_ids,
-            3 => &self.providers,
-            _ => &self.max_items,
+            2 => &self.bbox,
+            3 => &self.datetime,
+            4 => &self.max_items,
+            5 => &self.filter,
+            6 => &self.item_ids,
+            _ => &self.providers,
         }
     }
 
     /// Sets field `i`.
     pub fn set_field(&mut self, i: usize, text: String) {
-        match i {
-            0 => self.source = text,
-            1 => self.collections = text,
-            2 => self.item_ids = text,
-            3 => self.providers = text,
-            _ => self.max_items = text,
-        }
+        let slot = match i {
+            0 => &mut self.source,
+            1 => &mut self.collections,
+            2 => &mut self.bbox,
+            3 => &mut self.datetime,
+            4 => &mut self.max_items,
+            5 => &mut self.filter,
+            6 => &mut self.item_ids,
+            _ => &mut self.providers,
+        };
+        *slot = text;
     }
 
-    /// The load this form asks for, or a one-line reason it cannot run.
-    pub fn request(&self) -> Result<(PathBuf, ItemFilter, Option<usize>), String> {
+    /// The search this form asks for, or a one-line reason it cannot run.
+    pub fn request(&self) -> Result<SearchSpec, String> {
         let source = self.source.trim();
         if source.is_empty() {
-            return Err("source: enter a catalogue file (NDJSON, JSON or GeoParquet)".into());
+            return Err(
+                "source: enter a STAC API URL or a catalogue file (NDJSON, JSON or GeoParquet)"
+                    .into(),
+            );
         }
-        if source.starts_with("http://") || source.starts_with("https://") {
-            return Err(format!(
-                "source {source}: STAC API search is not in this build yet; \
-                 save the items as NDJSON and open the file"
-            ));
-        }
-        let list = |s: &str| -> Vec<String> {
-            s.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(String::from)
-                .collect()
-        };
         let max = match self.max_items.trim() {
             "" => None,
-            n => Some(n.parse::<usize>().map_err(|_| {
+            n => Some(n.parse::<u64>().map_err(|_| {
                 format!("max items {n:?}: enter a whole number, or nothing for all")
             })?),
         };
-        let filter = ItemFilter::new(
-            &list(&self.item_ids),
-            &list(&self.collections),
-            &list(&self.providers),
-        );
-        Ok((PathBuf::from(source), filter, max))
+        let bbox = match self.bbox.trim() {
+            "" => None,
+            b => Some(parse_bbox(b).map_err(field_error)?),
+        };
+        let datetime = match self.datetime.trim() {
+            "" => None,
+            d => Some(Interval::parse(d).map_err(field_error)?),
+        };
+        let filter = match self.filter.trim() {
+            "" => None,
+            f => Some(Filter::parse(f, None).map_err(field_error)?),
+        };
+        let params = SearchParams {
+            collections: list(&self.collections),
+            ids: list(&self.item_ids),
+            bbox,
+            datetime,
+            filter,
+            limit: Some(match max {
+                Some(m) if m > 0 => m.min(PAGE_LIMIT),
+                _ => PAGE_LIMIT,
+            }),
+            ..SearchParams::default()
+        };
+        if is_url(source) {
+            return Ok(SearchSpec::Api(ApiSearch {
+                source: source.to_string(),
+                providers: ItemFilter::new(&[], &[], &list(&self.providers)),
+                params,
+                max_items: max,
+            }));
+        }
+        if params.filter.is_some() {
+            return Err(format!(
+                "filter: CQL2 needs a STAC API; {source} is a local file (use collections, \
+                 bbox, datetime, item ids or providers)"
+            ));
+        }
+        let local = (params.bbox.is_some() || params.datetime.is_some())
+            .then(|| {
+                let only = SearchParams {
+                    bbox: params.bbox.clone(),
+                    datetime: params.datetime,
+                    ..SearchParams::default()
+                };
+                LocalFilter::from_params(&only, source).map_err(|e| e.to_string())
+            })
+            .transpose()?;
+        Ok(SearchSpec::Local(LocalSearch {
+            path: PathBuf::from(source),
+            filter: ItemFilter::new(&params.ids, &params.collections, &list(&self.providers)),
+            local,
+            max_items: max.map(|m| usize::try_from(m).unwrap_or(usize::MAX)),
+        }))
     }
+
+    /// One line for the remembered-searches list.
+    pub fn summary(&self) -> String {
+        let mut text = self.source.clone();
+        for (i, label) in FIELDS.iter().enumerate().skip(1) {
+            let v = self.field(i);
+            if !v.is_empty() {
+                text.push_str(&format!(" {}={v}", label.replace(' ', "_")));
+            }
+        }
+        text
+    }
+}
+
+/// The collections picker's list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PickerList {
+    /// `/collections` is being read.
+    Loading,
+    /// (id, title) of each collection.
+    Loaded(Vec<(String, Option<String>)>),
+    /// It could not be read.
+    Failed(String),
+}
+
+/// The collections picker: filled from the endpoint's `/collections`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picker {
+    /// The request it waits for; other answers are stale.
+    pub generation: u64,
+    /// The endpoint it lists.
+    pub source: String,
+    /// The list.
+    pub list: PickerList,
+    /// Chosen ids (starts as the collections field).
+    pub chosen: BTreeSet<String>,
+    /// The row under the cursor.
+    pub cursor: usize,
+}
+
+/// Paging progress of the running API search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageProgress {
+    /// Pages received.
+    pub pages: u64,
+    /// The server's count of matching items, when it says.
+    pub matched: Option<u64>,
 }
 
 /// The search pane state.
@@ -111,8 +288,14 @@ pub struct SearchPane {
     pub cursor: usize,
     /// Remembered searches, newest first.
     pub history: Vec<SearchForm>,
+    /// Which remembered search the recall key showed last (it steps to older ones).
+    pub recalled: Option<usize>,
     /// Why the last run was refused.
     pub error: Option<String>,
+    /// The open collections picker.
+    pub picker: Option<Picker>,
+    /// Paging progress of the running API search (generation, progress).
+    pub progress: Option<(u64, PageProgress)>,
 }
 
 impl SearchPane {
@@ -131,7 +314,43 @@ impl SearchPane {
         self.history.retain(|f| f != &form);
         self.history.insert(0, form);
         self.history.truncate(HISTORY_LEN);
+        self.recalled = None;
     }
+}
+
+/// The run line: what the last search is doing, from the items pane it streams into.
+fn run_line(pane: &SearchPane, items: &ItemsPane, theme: &Theme) -> Option<Line<'static>> {
+    let progress = pane
+        .progress
+        .filter(|(g, _)| *g == items.generation)
+        .map(|(_, p)| p);
+    let pages = progress.map_or(String::new(), |p| {
+        let matched = p
+            .matched
+            .map(|m| format!(" of {m} matched"))
+            .unwrap_or_default();
+        format!(" · page {}{matched}", p.pages)
+    });
+    let rate = items
+        .rate
+        .map(|r| format!(" · {r:.0} items/s"))
+        .unwrap_or_default();
+    let n = items.total_rows;
+    let (glyph, role, text) = match &items.phase {
+        Phase::Empty => return None,
+        Phase::Loading => ("… ", Role::Warn, format!("searching {}", items.source)),
+        Phase::Streaming => (
+            "… ",
+            Role::Warn,
+            format!("streaming: {n} items{rate}{pages} (esc cancels)"),
+        ),
+        Phase::Done => ("✓ ", Role::Good, format!("done: {n} items{rate}{pages}")),
+        Phase::Failed(e) => ("✗ ", Role::Bad, format!("failed: {e}")),
+    };
+    Some(Line::from(vec![
+        Span::styled(glyph, theme.style(role)),
+        Span::raw(text),
+    ]))
 }
 
 /// Draws the pane. `editing` is the text being typed into the field under the cursor.
@@ -139,13 +358,16 @@ pub fn draw(
     frame: &mut Frame<'_>,
     area: Rect,
     pane: &SearchPane,
+    items: &ItemsPane,
     editing: Option<&str>,
     theme: &Theme,
 ) {
-    let mut lines = vec![Line::styled(
-        "Local catalogue search (NDJSON / JSON / GeoParquet)",
-        theme.style(Role::Header),
-    )];
+    let kind = if is_url(&pane.form.source) {
+        "STAC API search"
+    } else {
+        "Search: a STAC API URL, or a catalogue file (NDJSON / JSON / GeoParquet)"
+    };
+    let mut lines = vec![Line::styled(kind, theme.style(Role::Header))];
     for (i, label) in FIELDS.iter().enumerate() {
         let selected = pane.cursor == i;
         let value = match editing {
@@ -164,6 +386,8 @@ pub fn draw(
             Span::styled("✗ ", theme.style(Role::Bad)),
             Span::raw(error.clone()),
         ]));
+    } else if let Some(line) = run_line(pane, items, theme) {
+        lines.push(line);
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(
@@ -175,50 +399,176 @@ pub fn draw(
     }
     for (i, form) in pane.history.iter().enumerate() {
         let selected = pane.cursor == FIELDS.len() + i;
-        let mut text = form.source.clone();
-        for (label, v) in [
-            ("collections", &form.collections),
-            ("ids", &form.item_ids),
-            ("providers", &form.providers),
-            ("max", &form.max_items),
-        ] {
-            if !v.is_empty() {
-                text.push_str(&format!(" {label}={v}"));
-            }
-        }
         let style = if selected {
             theme.style(Role::RowSelected)
         } else {
             theme.style(Role::Normal)
         };
-        lines.push(Line::styled(format!("  {text}"), style));
+        lines.push(Line::styled(format!("  {}", form.summary()), style));
     }
     frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// Draws the collections picker as a popup over `area`; returns its rect.
+pub fn draw_picker(frame: &mut Frame<'_>, area: Rect, picker: &Picker, theme: &Theme) -> Rect {
+    let rect = crate::tui::widgets::popup::centred(
+        area,
+        area.width.saturating_sub(8).min(76),
+        area.height.saturating_sub(2),
+    );
+    let inner = rect.height.saturating_sub(2).max(1) as usize;
+    let lines: Vec<Line<'static>> = match &picker.list {
+        PickerList::Loading => vec![Line::styled(
+            format!("reading {} collections…", picker.source),
+            theme.style(Role::Dim),
+        )],
+        PickerList::Failed(e) => vec![Line::from(vec![
+            Span::styled("✗ ", theme.style(Role::Bad)),
+            Span::raw(e.clone()),
+        ])],
+        PickerList::Loaded(list) if list.is_empty() => vec![Line::styled(
+            "the server lists no collections",
+            theme.style(Role::Dim),
+        )],
+        PickerList::Loaded(list) => {
+            let start = picker.cursor.saturating_sub(inner - 1);
+            list.iter()
+                .enumerate()
+                .skip(start)
+                .take(inner)
+                .map(|(i, (id, title))| {
+                    let check = if picker.chosen.contains(id) {
+                        "[x]"
+                    } else {
+                        "[ ]"
+                    };
+                    let style = if i == picker.cursor {
+                        theme.style(Role::RowSelected)
+                    } else {
+                        theme.style(Role::Normal)
+                    };
+                    let title = title.as_deref().unwrap_or("");
+                    Line::styled(format!("{check} {id:<24} {title}"), style)
+                })
+                .collect()
+        }
+    };
+    frame.render_widget(Clear, rect);
+    let title = format!(
+        " Collections ({} chosen) · space marks · enter writes ",
+        picker.chosen.len()
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(title)
+        .border_style(theme.style(Role::Popup));
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
+    rect
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn api(form: &SearchForm) -> ApiSearch {
+        match form.request().unwrap() {
+            SearchSpec::Api(a) => a,
+            other => panic!("expected an API search, got {other:?}"),
+        }
+    }
+
     #[test]
     fn request_checks_the_form() {
         let mut form = SearchForm::default();
         assert!(form.request().unwrap_err().starts_with("source"));
-        form.source = "https://example.com/stac".into();
-        assert!(form.request().unwrap_err().contains("not in this build"));
         form.source = "a.ndjson".into();
         form.max_items = "ten".into();
         assert!(form.request().unwrap_err().contains("whole number"));
         form.max_items = "10".into();
         form.collections = "a, b".into();
-        let (path, filter, max) = form.request().unwrap();
-        assert_eq!(path, PathBuf::from("a.ndjson"));
-        assert_eq!(max, Some(10));
-        assert_eq!(filter.collections.len(), 2);
+        let SearchSpec::Local(local) = form.request().unwrap() else {
+            panic!("expected a local load")
+        };
+        assert_eq!(local.path, PathBuf::from("a.ndjson"));
+        assert_eq!(local.max_items, Some(10));
+        assert_eq!(local.filter.collections.len(), 2);
+        assert!(local.local.is_none());
     }
 
     #[test]
-    fn history_keeps_newest_first_without_duplicates() {
+    fn api_fields_become_search_parameters() {
+        let form = SearchForm {
+            source: "http://127.0.0.1:9/stac".into(),
+            collections: "oam, drone".into(),
+            bbox: "16.4, 47.1, 16.5, 47.8".into(),
+            datetime: "2024-01-01/..".into(),
+            max_items: "40".into(),
+            filter: "gsd < 1".into(),
+            item_ids: "a,b".into(),
+            providers: "Maxar".into(),
+        };
+        let a = api(&form);
+        assert_eq!(a.params.collections, ["oam", "drone"]);
+        assert_eq!(a.params.ids, ["a", "b"]);
+        assert_eq!(
+            a.params.bbox.as_deref(),
+            Some(&[16.4, 47.1, 16.5, 47.8][..])
+        );
+        assert!(a.params.datetime.unwrap().end.is_none());
+        assert_eq!(a.params.limit, Some(40));
+        assert_eq!(a.max_items, Some(40));
+        assert_eq!(a.params.filter.unwrap().lang.as_str(), "cql2-text");
+        assert!(a.providers.providers.contains("Maxar"));
+        let json = SearchForm {
+            filter: r#"{"op": "<", "args": [{"property": "gsd"}, 1]}"#.into(),
+            ..form.clone()
+        };
+        assert_eq!(api(&json).params.filter.unwrap().lang.as_str(), "cql2-json");
+    }
+
+    #[test]
+    fn bad_fields_name_the_field_and_the_fix() {
+        let base = SearchForm {
+            source: "https://example.com/stac".into(),
+            ..SearchForm::default()
+        };
+        let bbox = SearchForm {
+            bbox: "1,2,3".into(),
+            ..base.clone()
+        };
+        let e = bbox.request().unwrap_err();
+        assert!(
+            e.starts_with("bbox: ") && e.contains("4 or 6 numbers"),
+            "{e}"
+        );
+        let dt = SearchForm {
+            datetime: "2024-13-45/2024".into(),
+            ..base.clone()
+        };
+        let e = dt.request().unwrap_err();
+        assert!(
+            e.starts_with("datetime: ") && e.contains("2024-01-01/2024-02-01"),
+            "{e}"
+        );
+        let local = SearchForm {
+            source: "a.ndjson".into(),
+            filter: "gsd < 1".into(),
+            ..SearchForm::default()
+        };
+        assert!(local.request().unwrap_err().contains("needs a STAC API"));
+        let local = SearchForm {
+            source: "a.ndjson".into(),
+            bbox: "0,0,1,1".into(),
+            ..SearchForm::default()
+        };
+        let SearchSpec::Local(l) = local.request().unwrap() else {
+            panic!("expected a local load")
+        };
+        assert_eq!(l.local.unwrap().bbox, Some([0.0, 0.0, 1.0, 1.0]));
+    }
+
+    #[test]
+    fn history_keeps_newest_first_without_duplicates_and_loads_old_files() {
         let mut pane = SearchPane::default();
         let a = SearchForm {
             source: "a".into(),
@@ -232,5 +582,12 @@ mod tests {
         pane.remember(b.clone());
         pane.remember(a.clone());
         assert_eq!(pane.history, vec![a, b]);
+        // A history file written before bbox/datetime/filter existed.
+        let old: Vec<SearchForm> = serde_json::from_str(
+            r#"[{"source":"x.ndjson","collections":"","item_ids":"","providers":"","max_items":"5"}]"#,
+        )
+        .unwrap();
+        assert_eq!(old[0].max_items, "5");
+        assert_eq!(old[0].bbox, "");
     }
 }

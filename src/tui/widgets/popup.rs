@@ -111,6 +111,15 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, model: &Model) -> Option<Rect> {
             boxed(frame, rect, "Columns (space toggles)", lines, model);
             Some(rect)
         }
+        Popup::Collections => {
+            let picker = model.search.picker.as_ref()?;
+            Some(crate::tui::panes::search::draw_picker(
+                frame,
+                area,
+                picker,
+                &model.theme,
+            ))
+        }
         Popup::ConfirmQuit => {
             let rect = centred(area, 44, 5);
             let lines = vec![
