@@ -338,6 +338,12 @@ fn relocate_fast(dir: &Path, extra: &str) -> std::process::Output {
 fn relocate_survives_a_dripping_body_and_retries_a_stalled_one() {
     let nginx = Nginx::start();
     let body: Vec<u8> = (0..64 * 1024u32).map(|i| (i % 241) as u8).collect();
+    let copies_the_bytes = |dir: &Path| {
+        let out = relocate_fast(dir, "");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        assert_eq!(std::fs::read(dir.join("out/i/x.bin")).unwrap(), body);
+    };
     // A body dripping at 32 KiB/s takes ~2 s, longer than the 1 s timeout, but it never goes
     // silent for 1 s: a slow server is not a dead one, so the copy completes.
     let dir = temp_dir();
@@ -345,24 +351,12 @@ fn relocate_survives_a_dripping_body_and_retries_a_stalled_one() {
         bytes_per_sec: 32 * 1024,
     };
     let _proxy = proxied_lock_with_default(&nginx, dir.path(), &body, vec![], drip);
-    let out = relocate_fast(dir.path(), "");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(std::fs::read(dir.path().join("out/i/x.bin")).unwrap(), body);
+    copies_the_bytes(dir.path());
     // A body that stops after 16 KiB: the 1 s read timeout ends the attempt, a retry copies.
     let dir = temp_dir();
     let stall = Fault::StallAfter(16 * 1024);
     let proxy = proxied_lock(&nginx, dir.path(), &body, vec![stall]);
-    let out = relocate_fast(dir.path(), "");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(std::fs::read(dir.path().join("out/i/x.bin")).unwrap(), body);
+    copies_the_bytes(dir.path());
     assert!(
         proxy.requests_seen() >= 3,
         "derive, the stalled GET, a retry"
