@@ -1,21 +1,20 @@
 //! The asset-lock commands against real servers on 127.0.0.1: nginx (http), moto (s3), and a
 //! fault-injecting TCP proxy in front of nginx (5xx, 429 + Retry-After, reset, stall).
 //!
-//! The servers are started by the test itself (random ports, temp dirs, killed on drop). The
-//! small starters at the bottom stand in until the shared harness (`tests/support/servers.rs`,
-//! `proxy.rs`) lands; a missing server binary fails with a hint to run `bash scripts/test`.
+//! The servers come from the shared harness (`tests/support/servers`, `tests/support/proxy.rs`):
+//! started by the test itself (random ports, temp dirs, killed on drop); a missing server binary
+//! fails with a hint to run `bash scripts/test`. Slow servers (a dripping body, headers later
+//! than the client's timeout, a body that stalls mid-copy) must end in a per-row result or a
+//! successful retry, never a hang: the tests set `STACPKG_TIMEOUT_SECS` small to keep them short.
 
 mod support;
 
-use std::collections::VecDeque;
-use std::net::TcpListener as StdListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use serde_json::{json, Value};
+use support::proxy::{Fault, FaultProxy};
+use support::servers::{Azurite, FakeGcs, Moto, Nginx};
 use support::{shell, temp_dir, write_temp};
 
 fn item(id: &str, assets: Value) -> Value {
@@ -58,28 +57,22 @@ fn derive(dir: &Path) {
         .success();
 }
 
-fn set_mtime(path: &Path, secs_from_now: i64) {
-    let when = if secs_from_now >= 0 {
-        SystemTime::now() + Duration::from_secs(secs_from_now as u64)
-    } else {
-        SystemTime::now() - Duration::from_secs((-secs_from_now) as u64)
-    };
-    let f = std::fs::File::options().write(true).open(path).unwrap();
-    f.set_modified(when).unwrap();
+/// An instant `secs` seconds ago (nginx's Last-Modified has one-second resolution).
+fn ago(secs: u64) -> SystemTime {
+    SystemTime::now() - Duration::from_secs(secs)
 }
 
 #[test]
 fn http_derive_validate_and_real_drift() {
     let nginx = Nginx::start();
-    let www = nginx.root();
     for (name, body) in [
         ("a.bin", "a".repeat(10)),
         ("b.bin", "b".repeat(20)),
         ("c.bin", "c".repeat(30)),
         ("d.bin", "d".repeat(40)),
     ] {
-        write_temp(&www, name, body);
-        set_mtime(&www.join(name), -100);
+        nginx.put_file(name, body);
+        nginx.set_mtime(name, ago(100));
     }
     let dir = temp_dir();
     let url = |n: &str| format!("{}/{n}", nginx.url());
@@ -101,10 +94,10 @@ fn http_derive_validate_and_real_drift() {
     assert_eq!(code, 0, "{results:?}");
     assert_eq!(results.len(), 4);
     // a: bigger; b: same size, other bytes, new mtime; c: only touched; d: untouched.
-    std::fs::write(www.join("a.bin"), "a".repeat(11)).unwrap();
-    std::fs::write(www.join("b.bin"), "B".repeat(20)).unwrap();
-    set_mtime(&www.join("b.bin"), -50);
-    set_mtime(&www.join("c.bin"), -10);
+    nginx.put_file("a.bin", "a".repeat(11));
+    nginx.put_file("b.bin", "B".repeat(20));
+    nginx.set_mtime("b.bin", ago(50));
+    nginx.set_mtime("c.bin", ago(10));
     let (code, results, _) = validate(dir.path(), &[]);
     assert_eq!(code, 1);
     let valid: Vec<_> = results
@@ -132,11 +125,10 @@ fn relocate_http_to_s3_and_back_keeps_the_bytes() {
     let nginx = Nginx::start();
     let moto = Moto::start();
     moto.create_bucket("dest-bkt");
-    let www = nginx.root();
     let small: Vec<u8> = (0..5000u32).map(|i| (i * 7 % 251) as u8).collect();
     let big: Vec<u8> = (0..11 * 1024 * 1024u32).map(|i| (i % 253) as u8).collect();
-    write_temp(&www, "small.bin", &small);
-    write_temp(&www, "big.bin", &big);
+    nginx.put_file("small.bin", &small);
+    nginx.put_file("big.bin", &big);
     let dir = temp_dir();
     write_items(
         dir.path(),
@@ -153,7 +145,7 @@ fn relocate_http_to_s3_and_back_keeps_the_bytes() {
         "$STACPKG asset-lock from-parquet lock.parquet | $STACPKG asset-lock relocate --store-type s3 \
          --store-container dest-bkt --store-endpoint-url {} --key runs/1 --chunk-size-bytes 5MiB {{}} \
          | $STACPKG asset-lock to-parquet s3.parquet",
-        moto.url()
+        moto.endpoint()
     );
     let mut cmd = shell(&relocate.replace("{}", ""));
     cmd.current_dir(dir.path())
@@ -224,7 +216,7 @@ fn relocate_http_to_s3_and_back_keeps_the_bytes() {
     );
     let mut bucket_env = env.clone();
     bucket_env.retain(|(k, _)| k != "AWS_ENDPOINT_URL");
-    bucket_env.push(("STACPKG_S3_ENDPOINT_DEST_BKT".into(), moto.url()));
+    bucket_env.push(("STACPKG_S3_ENDPOINT_DEST_BKT".into(), moto.endpoint()));
     let out = shell("$STACPKG items from-ndjson items.ndjson | $STACPKG asset-lock derive | $STACPKG asset-lock validate")
         .current_dir(dir.path()).envs(bucket_env).output().unwrap();
     assert!(
@@ -234,280 +226,177 @@ fn relocate_http_to_s3_and_back_keeps_the_bytes() {
     );
 }
 
+/// Short limits so slow-server tests take seconds: 1 s per request (and per silent read), two
+/// retries after the first attempt.
+const FAST: [(&str, &str); 2] = [("STACPKG_TIMEOUT_SECS", "1"), ("STACPKG_MAX_RETRIES", "2")];
+/// A guard, not a timing assertion: a command still running after this is hung, so the test
+/// fails instead of blocking the suite.
+const HANG_GUARD: Duration = Duration::from_secs(120);
+/// Header bytes per second for [`Fault::Drip`] so slow that one HEAD answer (~250 bytes)
+/// outlasts the 1 s request timeout of [`FAST`].
+const HEAD_DRIP_BYTES_PER_SEC: u64 = 40;
+
+/// Nginx serving `x.bin` (`body`), a fault proxy in front whose plan is one pass (the derive
+/// in `dir`) then `faults`, and a lock in `dir` of that asset through the proxy.
+fn proxied_lock(nginx: &Nginx, dir: &Path, body: &[u8], faults: Vec<Fault>) -> FaultProxy {
+    proxied_lock_with_default(nginx, dir, body, faults, Fault::Pass)
+}
+
+/// [`proxied_lock`] with `default` for the requests after the plan.
+fn proxied_lock_with_default(
+    nginx: &Nginx,
+    dir: &Path,
+    body: &[u8],
+    faults: Vec<Fault>,
+    default: Fault,
+) -> FaultProxy {
+    nginx.put_file("x.bin", body);
+    let plan = std::iter::once(Fault::Pass).chain(faults).collect();
+    let proxy = FaultProxy::start_with_default(nginx.addr(), plan, default);
+    let href = format!("{}/x.bin", proxy.url());
+    write_items(dir, &[item("i", json!({"x": {"href": href}}))]);
+    derive(dir);
+    proxy
+}
+
+/// `validate` of `dir`'s lock with [`FAST`] limits, failing instead of hanging.
+fn validate_fast(dir: &Path) -> (i32, Vec<Value>, String) {
+    let out = shell("$STACPKG asset-lock from-parquet lock.parquet | $STACPKG asset-lock validate")
+        .current_dir(dir)
+        .envs(FAST)
+        .timeout(HANG_GUARD)
+        .output()
+        .unwrap();
+    let code = out.status.code().expect("validate finished (no hang)");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (code, lines(&out.stdout), stderr)
+}
+
 #[test]
-fn faults_are_retried_or_reported_never_hung() {
+fn faults_and_slow_headers_are_retried_never_hung() {
     let nginx = Nginx::start();
-    write_temp(&nginx.root(), "x.bin", "x".repeat(64));
-    let proxy = FaultProxy::start(nginx.port);
-    let dir = temp_dir();
-    write_items(
-        dir.path(),
-        &[item(
-            "i",
-            json!({"x": {"href": format!("http://127.0.0.1:{}/x.bin", proxy.port)}}),
-        )],
-    );
-    derive(dir.path());
-    let fast = [("STACPKG_TIMEOUT_SECS", "1"), ("STACPKG_MAX_RETRIES", "2")];
+    let slow_head = Fault::Delay(Duration::from_secs(30));
+    let drip_head = Fault::Drip {
+        bytes_per_sec: HEAD_DRIP_BYTES_PER_SEC,
+    };
     for faults in [
-        vec![Fault::Status(500, None), Fault::Status(503, None)],
-        vec![Fault::Status(429, Some(1))],
+        vec![Fault::status(500), Fault::status(503)],
+        vec![Fault::retry_after(429, 1)],
         vec![Fault::Reset],
+        vec![slow_head.clone()],
+        vec![drip_head.clone()],
     ] {
         let label = format!("{faults:?}");
-        let before = proxy.hits();
-        proxy.push(faults.clone());
-        let (code, results, stderr) = validate(dir.path(), &fast);
+        let dir = temp_dir();
+        let proxy = proxied_lock(&nginx, dir.path(), &[b'x'; 64], faults.clone());
+        let (code, results, stderr) = validate_fast(dir.path());
         assert_eq!(code, 0, "{label}: {results:?} {stderr}");
         assert_eq!(results[0]["valid"], true, "{label}");
         assert!(
-            proxy.hits() > before + faults.len(),
-            "{label}: the faults were served"
+            proxy.requests_seen() > 1 + faults.len(),
+            "{label}: the faults were served, then a retry passed"
         );
     }
-    proxy.push(vec![Fault::Stall; 3]);
-    let (code, results, _) = validate(dir.path(), &fast);
-    assert_eq!(code, 1);
-    assert_eq!(results[0]["valid"], false);
+}
+
+#[test]
+fn servers_slower_than_every_retry_give_row_errors() {
+    let nginx = Nginx::start();
+    let attempts = 3; // FAST: the first attempt and two retries.
+    for fault in [
+        Fault::Delay(Duration::from_secs(30)),
+        Fault::Drip {
+            bytes_per_sec: HEAD_DRIP_BYTES_PER_SEC,
+        },
+    ] {
+        let dir = temp_dir();
+        let _proxy = proxied_lock(&nginx, dir.path(), b"xyz", vec![fault.clone(); attempts]);
+        let (code, results, stderr) = validate_fast(dir.path());
+        assert_eq!(code, 1, "{fault:?}: {stderr}");
+        assert_eq!(results.len(), 1);
+        assert_eq!(results[0]["valid"], false, "{fault:?}");
+        let error = results[0]["errors"][0].as_str().unwrap();
+        assert!(error.contains("x.bin"), "{fault:?}: {error}");
+    }
+}
+
+/// Relocates `dir`'s lock to the local directory `dir/out`, with [`FAST`] limits.
+fn relocate_fast(dir: &Path, extra: &str) -> std::process::Output {
+    let script = format!(
+        "$STACPKG asset-lock from-parquet lock.parquet | $STACPKG asset-lock relocate \
+         --store-type file --key out {extra}"
+    );
+    shell(&script)
+        .current_dir(dir)
+        .envs(FAST)
+        .timeout(HANG_GUARD)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn relocate_survives_a_dripping_body_and_retries_a_stalled_one() {
+    let nginx = Nginx::start();
+    let body: Vec<u8> = (0..64 * 1024u32).map(|i| (i % 241) as u8).collect();
+    let copies_the_bytes = |dir: &Path| {
+        let out = relocate_fast(dir, "");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        assert_eq!(std::fs::read(dir.join("out/i/x.bin")).unwrap(), body);
+    };
+    // A body dripping at 32 KiB/s takes ~2 s, longer than the 1 s timeout, but it never goes
+    // silent for 1 s: a slow server is not a dead one, so the copy completes.
+    let dir = temp_dir();
+    let drip = Fault::Drip {
+        bytes_per_sec: 32 * 1024,
+    };
+    let _proxy = proxied_lock_with_default(&nginx, dir.path(), &body, vec![], drip);
+    copies_the_bytes(dir.path());
+    // A body that stops after 16 KiB: the 1 s read timeout ends the attempt, a retry copies.
+    let dir = temp_dir();
+    let stall = Fault::StallAfter(16 * 1024);
+    let proxy = proxied_lock(&nginx, dir.path(), &body, vec![stall]);
+    copies_the_bytes(dir.path());
     assert!(
-        results[0]["errors"][0].as_str().unwrap().contains("x.bin"),
-        "{results:?}"
+        proxy.requests_seen() >= 3,
+        "derive, the stalled GET, a retry"
     );
 }
 
-// ------------------------------------------------------------------------------------------
-// Servers (stand-ins until the shared harness lands)
-// ------------------------------------------------------------------------------------------
-
-fn free_port() -> u16 {
-    StdListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_for_port(port: u16, what: &str) {
-    for _ in 0..200 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("{what} did not listen on 127.0.0.1:{port}");
-}
-
-fn find_tool(name: &str, candidates: &[&str]) -> PathBuf {
-    for c in candidates {
-        let p = PathBuf::from(c);
-        if p.exists() {
-            return p;
-        }
-    }
-    if let Ok(out) = Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {name}"))
-        .output()
-    {
-        let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        if !path.is_empty() {
-            return PathBuf::from(path);
-        }
-    }
-    panic!("{name} not found: run `bash scripts/test` (installs the test servers)");
-}
-
-struct Killed(Child);
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-struct Nginx {
-    dir: tempfile::TempDir,
-    port: u16,
-    _child: Killed,
-}
-
-impl Nginx {
-    fn start() -> Nginx {
-        let nginx = find_tool("nginx", &["/usr/sbin/nginx"]);
-        let dir = temp_dir();
-        let port = free_port();
-        let d = dir.path().display();
-        std::fs::create_dir_all(dir.path().join("www")).unwrap();
-        let conf = format!(
-            "daemon off; pid {d}/nginx.pid; error_log {d}/error.log; events {{}}\n\
-             http {{ access_log off; client_body_temp_path {d}; proxy_temp_path {d}; fastcgi_temp_path {d};\n\
-             uwsgi_temp_path {d}; scgi_temp_path {d};\n\
-             server {{ listen 127.0.0.1:{port}; root {d}/www; etag on; }} }}\n"
-        );
-        write_temp(dir.path(), "nginx.conf", conf);
-        let child = Command::new(nginx)
-            .args(["-c", &format!("{d}/nginx.conf"), "-p", &d.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start nginx");
-        wait_for_port(port, "nginx");
-        Nginx {
-            dir,
-            port,
-            _child: Killed(child),
-        }
-    }
-    fn root(&self) -> PathBuf {
-        self.dir.path().join("www")
-    }
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-}
-
-struct Moto {
-    port: u16,
-    _child: Killed,
-}
-
-impl Moto {
-    fn start() -> Moto {
-        let moto = find_tool("moto_server", &[]);
-        let port = free_port();
-        let child = Command::new(moto)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start moto_server");
-        wait_for_port(port, "moto_server");
-        Moto {
-            port,
-            _child: Killed(child),
-        }
-    }
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-    fn create_bucket(&self, name: &str) {
-        let status = Command::new("curl")
-            .args(["-fsS", "-X", "PUT", &format!("{}/{name}", self.url())])
-            .stdout(Stdio::null())
-            .status()
-            .expect("curl");
-        assert!(status.success(), "create bucket {name}");
-    }
-    fn env(&self) -> Vec<(String, String)> {
-        [
-            ("AWS_ACCESS_KEY_ID", "test".to_string()),
-            ("AWS_SECRET_ACCESS_KEY", "test".to_string()),
-            ("AWS_REGION", "us-east-1".to_string()),
-            ("AWS_ENDPOINT_URL", self.url()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect()
-    }
-}
-
-/// What the proxy does with one connection.
-#[derive(Debug, Clone, Copy)]
-enum Fault {
-    /// Answer with this status (and `Retry-After` seconds), then close.
-    Status(u16, Option<u32>),
-    /// Read the request, then reset the connection.
-    Reset,
-    /// Read the request and never answer.
-    Stall,
-}
-
-/// A TCP proxy in front of a server that serves queued faults to new connections, one fault
-/// per connection, and forwards the rest.
-struct FaultProxy {
-    port: u16,
-    faults: Arc<Mutex<VecDeque<Fault>>>,
-    hits: Arc<AtomicUsize>,
-    _runtime: tokio::runtime::Runtime,
-}
-
-impl FaultProxy {
-    fn start(upstream: u16) -> FaultProxy {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let faults: Arc<Mutex<VecDeque<Fault>>> = Arc::default();
-        let hits: Arc<AtomicUsize> = Arc::default();
-        let (f, h) = (faults.clone(), hits.clone());
-        runtime.spawn(async move {
-            loop {
-                let Ok((client, _)) = listener.accept().await else {
-                    return;
-                };
-                let fault = f.lock().unwrap().pop_front();
-                h.fetch_add(1, Ordering::SeqCst);
-                tokio::spawn(serve(client, fault, upstream));
-            }
-        });
-        FaultProxy {
-            port,
-            faults,
-            hits,
-            _runtime: runtime,
-        }
-    }
-    fn push(&self, faults: Vec<Fault>) {
-        self.faults.lock().unwrap().extend(faults);
-    }
-    fn hits(&self) -> usize {
-        self.hits.load(Ordering::SeqCst)
-    }
-}
-
-async fn serve(mut client: tokio::net::TcpStream, fault: Option<Fault>, upstream: u16) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let Some(fault) = fault else {
-        if let Ok(mut server) = tokio::net::TcpStream::connect(("127.0.0.1", upstream)).await {
-            let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
-        }
-        return;
-    };
-    let mut head = Vec::new();
-    let mut buf = [0u8; 4096];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-        match client.read(&mut buf).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => head.extend_from_slice(&buf[..n]),
-        }
-    }
-    match fault {
-        Fault::Status(code, retry_after) => {
-            let extra = retry_after
-                .map(|s| format!("Retry-After: {s}\r\n"))
-                .unwrap_or_default();
-            let response = format!(
-                "HTTP/1.1 {code} Fault\r\nContent-Length: 0\r\nConnection: close\r\n{extra}\r\n"
-            );
-            let _ = client.write_all(response.as_bytes()).await;
-        }
-        Fault::Reset => {
-            // SO_LINGER 0 makes the close an RST, which is the point here.
-            #[allow(deprecated)]
-            let _ = client.set_linger(Some(Duration::ZERO));
-        }
-        Fault::Stall => tokio::time::sleep(Duration::from_secs(120)).await,
-    }
+#[test]
+fn relocate_of_a_body_that_always_stalls_fails_or_keeps_the_row() {
+    let nginx = Nginx::start();
+    let body = vec![b's'; 64 * 1024];
+    let dir = temp_dir();
+    let stall = Fault::StallAfter(16 * 1024);
+    let _proxy = proxied_lock_with_default(&nginx, dir.path(), &body, vec![], stall);
+    // Without --keep-going: exit 1, the error names the source, no rows written.
+    let out = relocate_fast(dir.path(), "> rows.arrow");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("x.bin") && stderr.contains("timed out"),
+        "{stderr}"
+    );
+    // With --keep-going: a warning naming the row, the row kept as planned, exit 0 (§4.13).
+    let out = relocate_fast(dir.path(), "--keep-going > rows.arrow");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("i/x: copy ") && stderr.contains("failed, row kept as planned"),
+        "{stderr}"
+    );
+    let (_, batches) =
+        support::read_ipc_stream(&std::fs::read(dir.path().join("rows.arrow")).unwrap());
+    assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 1);
+    assert!(
+        !dir.path().join("out/i/x.bin").exists(),
+        "no partial object at the destination"
+    );
 }
 
 #[test]
 fn azurite_and_fake_gcs_objects_derive_and_validate() {
-    use support::servers::{Azurite, FakeGcs};
     let azurite = Azurite::start();
     azurite.create_container("lockbox");
     azurite.put_blob("lockbox", "dir/a.bin", b"azure bytes".to_vec());

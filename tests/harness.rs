@@ -320,6 +320,29 @@ fn proxy_passes_requests_through_unchanged() {
 }
 
 #[test]
+fn latency_proxy_keeps_connections_open_and_bodies_whole() {
+    let nginx = Nginx::start();
+    let body = big_body();
+    nginx.put_file("f.bin", &body);
+    let proxy = FaultProxy::latency(nginx.addr(), Duration::from_millis(5));
+    let url = format!("{}/f.bin", proxy.url());
+    block_on(async {
+        // reqwest reuses one keep-alive connection for sequential requests to one host.
+        let client = client();
+        for _ in 0..3 {
+            let response = client.get(&url).send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            assert_eq!(response.bytes().await.unwrap().to_vec(), body);
+        }
+    });
+    assert_eq!(
+        proxy.requests_seen(),
+        1,
+        "one client connection for three requests"
+    );
+}
+
+#[test]
 fn proxy_500_then_pass_is_seen_by_a_client() {
     let nginx = Nginx::start();
     nginx.put_file("f.txt", "after the faults");

@@ -1,8 +1,8 @@
 //! Items → asset-lock rows, and the probes that record each object's facts.
 //!
 //! Rows come out in input order (item order, then the asset order of the `assets` struct) while
-//! HEADs run concurrently: [`probe`] is an ordered stream (`buffered`), so a caller can write
-//! rows as soon as every earlier row is done and memory holds at most `workers` rows in flight.
+//! HEADs run concurrently: [`probe`] is an ordered stream ([`super::ordered`]), so a caller can
+//! write rows as soon as every earlier row is done and memory holds a bounded window of rows.
 //! A probe failure is data ([`Probed::error`]); the caller decides whether it stops the command
 //! (default) or is reported and kept (`--keep-going`).
 
@@ -12,7 +12,7 @@ use std::sync::Arc;
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
-use futures::{Stream, StreamExt};
+use futures::Stream;
 
 use super::location::{parse_href, HrefError, HrefOptions, Location};
 use super::schema::{as_int64, as_utf8, LockRow};
@@ -241,12 +241,11 @@ pub fn probe(
     stores: Arc<Stores>,
     workers: usize,
 ) -> impl Stream<Item = Probed> {
-    futures::stream::iter(rows)
-        .map(move |row| {
-            let stores = stores.clone();
-            async move { probe_row(row, &stores).await }
-        })
-        .buffered(workers.max(1))
+    let work = rows.into_iter().map(move |row| {
+        let stores = stores.clone();
+        async move { probe_row(row, &stores).await }
+    });
+    super::ordered::ordered_concurrent(work, workers)
 }
 
 #[cfg(test)]

@@ -10,9 +10,11 @@
 //! * [`derive`]: items → lock rows (and the probes that fill in facts).
 //! * [`validate`]: lock rows → validation results (drift).
 //! * [`relocate`]: planning destination rows and copying bytes there.
+//! * [`ordered`]: concurrent probes whose results keep the input order.
 
 pub mod derive;
 pub mod location;
+pub mod ordered;
 pub mod relocate;
 pub mod schema;
 pub mod validate;

@@ -16,7 +16,7 @@ use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use futures::{Stream, StreamExt};
+use futures::Stream;
 
 use super::derive::row_location;
 use super::schema::LockRow;
@@ -217,12 +217,11 @@ pub fn validate(
     stores: Arc<Stores>,
     workers: usize,
 ) -> impl Stream<Item = Validation> {
-    futures::stream::iter(rows)
-        .map(move |row| {
-            let stores = stores.clone();
-            async move { validate_row(&row, &stores).await }
-        })
-        .buffered(workers.max(1))
+    let work = rows.into_iter().map(move |row| {
+        let stores = stores.clone();
+        async move { validate_row(&row, &stores).await }
+    });
+    super::ordered::ordered_concurrent(work, workers)
 }
 
 #[cfg(test)]

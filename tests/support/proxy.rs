@@ -17,6 +17,11 @@
 //! Request bodies must have a `Content-Length` (object_store and reqwest send one for known
 //! payloads); chunked request bodies get a 501 from the proxy.
 //!
+//! [`FaultProxy::latency`] is the other mode, for benchmarks (`examples/delay_proxy.rs`): a
+//! plain TCP relay, one upstream connection per client connection (so HTTP keep-alive works),
+//! that delivers every byte from upstream a fixed delay after it arrived — a server that far
+//! away on an established connection, without the per-request connections of the fault mode.
+//!
 //! Everything is bounded: request heads ≤ [`MAX_HEAD_BYTES`], upstream connects time out,
 //! and dropping the proxy stops the runtime, which closes every connection (stalled ones
 //! included) and joins the thread.
@@ -29,7 +34,8 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
 
 /// Largest request or response head the proxy reads (64 KiB).
 pub const MAX_HEAD_BYTES: usize = 64 * 1024;
@@ -37,6 +43,8 @@ pub const MAX_HEAD_BYTES: usize = 64 * 1024;
 pub const UPSTREAM_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Size of one forwarded chunk (16 KiB); [`Fault::Delay`] sleeps once per chunk.
 pub const CHUNK_BYTES: usize = 16 * 1024;
+/// Chunks a [`FaultProxy::latency`] connection holds in flight (64 × 16 KiB = 1 MiB).
+pub const LATENCY_QUEUE_CHUNKS: usize = 64;
 
 /// What the proxy does with one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,6 +114,8 @@ struct Shared {
     plan: Vec<Fault>,
     default: Fault,
     requests: Arc<AtomicUsize>,
+    /// `Some(delay)`: the [`FaultProxy::latency`] relay instead of per-request faults.
+    latency: Option<Duration>,
 }
 
 impl FaultProxy {
@@ -126,6 +136,23 @@ impl FaultProxy {
         plan: Vec<Fault>,
         default: Fault,
     ) -> FaultProxy {
+        Self::spawn(upstream, plan, default, None)
+    }
+
+    /// Starts a latency relay to `upstream`: every byte upstream sends reaches the client
+    /// `delay` after the proxy read it; requests go up at once; connections are kept open
+    /// (one upstream connection per client connection). [`FaultProxy::requests_seen`] counts
+    /// client connections here.
+    pub fn latency(upstream: SocketAddr, delay: Duration) -> FaultProxy {
+        Self::spawn(upstream, Vec::new(), Fault::Pass, Some(delay))
+    }
+
+    fn spawn(
+        upstream: SocketAddr,
+        plan: Vec<Fault>,
+        default: Fault,
+        latency: Option<Duration>,
+    ) -> FaultProxy {
         let listener = StdTcpListener::bind("127.0.0.1:0").expect("bind fault proxy");
         listener
             .set_nonblocking(true)
@@ -137,6 +164,7 @@ impl FaultProxy {
             plan,
             default,
             requests: requests.clone(),
+            latency,
         });
         let (shutdown_tx, shutdown_rx) = oneshot::channel();
         let thread = std::thread::Builder::new()
@@ -205,7 +233,13 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             Ok((stream, _)) => {
                 let shared = shared.clone();
                 tokio::spawn(async move {
-                    let _ = serve_client(stream, shared).await;
+                    let _ = match shared.latency {
+                        Some(delay) => {
+                            shared.requests.fetch_add(1, Ordering::SeqCst);
+                            relay_with_latency(stream, shared.upstream, delay).await
+                        }
+                        None => serve_client(stream, shared).await,
+                    };
                 });
             }
             Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
@@ -449,4 +483,48 @@ async fn send(client: &mut TcpStream, bytes: &[u8], fault: &Fault) -> std::io::R
         _ => client.write_all(bytes).await?,
     }
     client.flush().await
+}
+
+/// The [`FaultProxy::latency`] relay of one client connection: client → upstream as is,
+/// upstream → client through a bounded queue of (due instant, chunk), each written when due.
+async fn relay_with_latency(
+    client: TcpStream,
+    upstream: SocketAddr,
+    delay: Duration,
+) -> std::io::Result<()> {
+    let server = tokio::time::timeout(UPSTREAM_CONNECT_TIMEOUT, TcpStream::connect(upstream))
+        .await
+        .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
+    let _ = client.set_nodelay(true);
+    let _ = server.set_nodelay(true);
+    let (mut client_read, mut client_write) = client.into_split();
+    let (mut server_read, mut server_write) = server.into_split();
+    let (tx, mut rx) = mpsc::channel::<(Instant, Vec<u8>)>(LATENCY_QUEUE_CHUNKS);
+    let requests = async move {
+        tokio::io::copy(&mut client_read, &mut server_write).await?;
+        server_write.shutdown().await
+    };
+    let responses_in = async move {
+        let mut buf = vec![0u8; CHUNK_BYTES];
+        loop {
+            let n = server_read.read(&mut buf).await?;
+            if n == 0
+                || tx
+                    .send((Instant::now() + delay, buf[..n].to_vec()))
+                    .await
+                    .is_err()
+            {
+                return Ok::<(), std::io::Error>(());
+            }
+        }
+    };
+    let responses_out = async move {
+        while let Some((due, chunk)) = rx.recv().await {
+            tokio::time::sleep_until(due).await;
+            client_write.write_all(&chunk).await?;
+        }
+        client_write.shutdown().await
+    };
+    let (a, b, c) = tokio::join!(requests, responses_in, responses_out);
+    a.and(b).and(c)
 }
