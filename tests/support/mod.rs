@@ -16,6 +16,7 @@
 //! Every test crate uses a different subset, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
+pub mod oci;
 pub mod package;
 pub mod proxy;
 pub mod registry;

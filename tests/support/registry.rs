@@ -159,6 +159,22 @@ impl Registry {
             .join("data")
     }
 
+    /// Whether the registry holds tag `tag` of repository `repo` (a manifest was pushed).
+    pub fn has_tag(&self, repo: &str, tag: &str) -> bool {
+        self.dir
+            .path()
+            .join("storage/docker/registry/v2/repositories")
+            .join(repo)
+            .join("_manifests/tags")
+            .join(tag)
+            .exists()
+    }
+
+    /// `127.0.0.1:PORT` as a socket address (for a proxy in front).
+    pub fn addr(&self) -> std::net::SocketAddr {
+        std::net::SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+
     /// The storage root.
     pub fn storage(&self) -> &Path {
         self.dir.path()
