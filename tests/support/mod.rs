@@ -22,6 +22,7 @@ pub mod proxy;
 pub mod registry;
 pub mod servers;
 pub mod stac_api;
+pub mod token_auth;
 
 use std::ffi::OsStr;
 use std::fs::File;

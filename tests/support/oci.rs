@@ -71,3 +71,89 @@ pub fn the_error(a: &assert_cmd::assert::Assert) -> String {
     assert_eq!(lines.len(), 1, "one error line: {}", stderr(a));
     lines.into_iter().next().unwrap()
 }
+
+/// The credential checks for a registry that wants `login` (user, password), pushing `pkg` to
+/// `target` (`HOST/REPO:TAG`): no credentials → refused with the hint; a wrong password →
+/// refused naming its source, and neither it nor its Basic encoding appears on stderr even at
+/// `-vv`; `--username` + `--password-stdin` pushes; `ORAS_USER`/`ORAS_PASS` and a Docker
+/// config each pull it back byte for byte.
+pub fn check_credentials(target: &str, pkg: &Path, work: &Path, login: (&str, &str)) {
+    use base64::Engine;
+    let (user, password) = login;
+    let host = target.split('/').next().unwrap();
+    let no_docker = work.join("no-docker");
+    let anonymous = || {
+        let mut cmd = stacpkg();
+        cmd.env_remove("ORAS_USER")
+            .env_remove("ORAS_PASS")
+            .env("DOCKER_CONFIG", &no_docker);
+        cmd
+    };
+    let anon = anonymous()
+        .arg("push")
+        .arg(pkg)
+        .args([target, "--plain-http"])
+        .assert()
+        .code(1);
+    let line = the_error(&anon);
+    assert!(
+        line.contains("unauthorized") && line.contains("--password-stdin"),
+        "{line}"
+    );
+
+    let push_as = |verbosity: &str, pass: &str| {
+        anonymous()
+            .args([verbosity, "push"])
+            .arg(pkg)
+            .args([
+                target,
+                "--plain-http",
+                "--username",
+                user,
+                "--password-stdin",
+            ])
+            .write_stdin(format!("{pass}\n"))
+            .assert()
+    };
+    let wrong_password = "not-the-password";
+    let wrong = push_as("-vv", wrong_password).code(1);
+    let line = the_error(&wrong);
+    assert!(line.contains("--username/--password-stdin"), "{line}");
+    let err = stderr(&wrong);
+    let encoded =
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{wrong_password}"));
+    assert!(
+        !err.contains(wrong_password) && !err.contains(&encoded),
+        "credentials leaked: {err}"
+    );
+
+    push_as("-v", password).success();
+
+    let pulls_back = |how: &str, mut cmd: assert_cmd::Command| {
+        let out = work.join(how);
+        cmd.args(["pull", target, "--plain-http", "--output-dir"])
+            .arg(&out)
+            .assert()
+            .success();
+        assert!(
+            super::package::tree(&out) == super::package::shipped(pkg),
+            "{how}: {} differs from {}",
+            out.display(),
+            pkg.display()
+        );
+    };
+    let mut env = stacpkg();
+    env.env("ORAS_USER", user).env("ORAS_PASS", password);
+    pulls_back("via-env", env);
+
+    let docker = work.join("docker");
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    super::write_temp(
+        &docker,
+        "config.json",
+        format!(r#"{{"auths":{{"{host}":{{"auth":"{auth}"}}}}}}"#),
+    );
+    let mut config = anonymous();
+    config.env("DOCKER_CONFIG", &docker);
+    pulls_back("via-docker-config", config);
+}
