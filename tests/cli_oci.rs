@@ -6,7 +6,10 @@ mod support;
 use std::path::Path;
 
 use serde_json::Value;
-use support::oci::{check_credentials, pull, push, stderr};
+use support::oci::{
+    check_credentials, pull, pulls_back_from_layout, push, push_to_layout, pushed_to_registry,
+    stderr,
+};
 use support::package::{full_package, shipped, tree, write_items, write_lock};
 use support::registry::{require_tool, Registry};
 use support::token_auth::TokenServer;
@@ -257,13 +260,9 @@ fn basic_auth_registry_takes_flag_env_and_docker_config_credentials() {
 
 #[test]
 fn tampered_blob_fails_with_a_digest_error_and_writes_nothing() {
-    let Some(registry) = Registry::start() else {
+    let Some((registry, work, pkg, target)) = pushed_to_registry("pkgs/tamper:v1") else {
         return;
     };
-    let work = temp_dir();
-    let pkg = full_package(work.path());
-    let target = registry.reference("pkgs/tamper:v1");
-    push(&pkg, &target, &[]).success();
     let digest = format!(
         "sha256:{}",
         sha256_hex(&std::fs::read(pkg.join("assets/simple-1/visual.tif")).unwrap())
@@ -297,13 +296,9 @@ fn sha256_hex(bytes: &[u8]) -> String {
 
 #[test]
 fn non_empty_output_dir_needs_force_and_force_replaces_it() {
-    let Some(registry) = Registry::start() else {
+    let Some((_registry, work, pkg, target)) = pushed_to_registry("pkgs/force:v1") else {
         return;
     };
-    let work = temp_dir();
-    let pkg = full_package(work.path());
-    let target = registry.reference("pkgs/force:v1");
-    push(&pkg, &target, &[]).success();
     let out = work.path().join("out");
     support::write_temp(&out, "items.parquet", b"stale");
     support::write_temp(&out, "leftover.txt", b"stale");
@@ -347,29 +342,28 @@ fn edit_layout_manifest(layout: &Path, edit: impl FnOnce(&mut Value)) -> String 
     format!("sha256:{hex}")
 }
 
-#[test]
-fn oci_layout_round_trip_readable_by_skopeo_and_copyable_to_a_registry() {
+/// The full test package pushed to `oci:WORK/layout:v1`: (work dir, package, layout, target).
+fn pushed_to_layout() -> (
+    tempfile::TempDir,
+    std::path::PathBuf,
+    std::path::PathBuf,
+    String,
+) {
     let work = temp_dir();
     let pkg = full_package(work.path());
     let layout = work.path().join("layout");
-    let target = format!("oci:{}:v1", layout.display());
-    stacpkg()
-        .arg("push")
-        .arg(&pkg)
-        .arg(&target)
-        .assert()
-        .success();
+    let target = push_to_layout(&pkg, &layout);
+    (work, pkg, layout, target)
+}
+
+#[test]
+fn oci_layout_round_trip_readable_by_skopeo_and_copyable_to_a_registry() {
+    let (work, pkg, layout, target) = pushed_to_layout();
     assert_eq!(
         std::fs::read_to_string(layout.join("oci-layout")).unwrap(),
         r#"{"imageLayoutVersion":"1.0.0"}"#
     );
-    let out = work.path().join("from-layout");
-    stacpkg()
-        .args(["pull", target.as_str(), "--output-dir"])
-        .arg(&out)
-        .assert()
-        .success();
-    assert_eq!(tree(&out), shipped(&pkg));
+    pulls_back_from_layout(&target, &work.path().join("from-layout"), &pkg);
 
     let m = skopeo_manifest(&target);
     if m.is_null() {
@@ -397,16 +391,7 @@ fn oci_layout_round_trip_readable_by_skopeo_and_copyable_to_a_registry() {
 
 #[test]
 fn unsafe_titles_are_refused_before_anything_is_written() {
-    let work = temp_dir();
-    let pkg = full_package(work.path());
-    let layout = work.path().join("layout");
-    let target = format!("oci:{}:v1", layout.display());
-    stacpkg()
-        .arg("push")
-        .arg(&pkg)
-        .arg(&target)
-        .assert()
-        .success();
+    let (work, _pkg, layout, target) = pushed_to_layout();
     edit_layout_manifest(&layout, |m| {
         m["layers"][3]["annotations"]["org.opencontainers.image.title"] =
             Value::String("../escaped.png".into());
@@ -428,16 +413,7 @@ fn unsafe_titles_are_refused_before_anything_is_written() {
 
 #[test]
 fn pull_checks_artifact_type_and_follows_an_image_index() {
-    let work = temp_dir();
-    let pkg = full_package(work.path());
-    let layout = work.path().join("layout");
-    let target = format!("oci:{}:v1", layout.display());
-    stacpkg()
-        .arg("push")
-        .arg(&pkg)
-        .arg(&target)
-        .assert()
-        .success();
+    let (work, pkg, layout, target) = pushed_to_layout();
 
     // Wrap the manifest in an image index and tag the index instead.
     let index_path = layout.join("index.json");
@@ -460,23 +436,11 @@ fn pull_checks_artifact_type_and_follows_an_image_index() {
         "annotations": {"org.opencontainers.image.ref.name": "v1"},
     });
     std::fs::write(&index_path, serde_json::to_vec(&index).unwrap()).unwrap();
-    let out = work.path().join("via-index");
-    stacpkg()
-        .args(["pull", target.as_str(), "--output-dir"])
-        .arg(&out)
-        .assert()
-        .success();
-    assert_eq!(tree(&out), shipped(&pkg));
+    pulls_back_from_layout(&target, &work.path().join("via-index"), &pkg);
 
     // Not a stacpkg artifact: refused.
     let other = work.path().join("other");
-    let other_target = format!("oci:{}:v1", other.display());
-    stacpkg()
-        .arg("push")
-        .arg(&pkg)
-        .arg(&other_target)
-        .assert()
-        .success();
+    let other_target = push_to_layout(&pkg, &other);
     edit_layout_manifest(&other, |m| {
         m["artifactType"] = Value::String("application/vnd.example.thing".into());
     });

@@ -1,10 +1,52 @@
 //! `stacpkg push` / `pull` through the real binary, and what the OCI tests assert about them.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use super::registry::Registry;
 use super::stacpkg;
+
+/// A registry with the full test package (`support::package::full_package`) pushed to
+/// `repo_tag`: (registry, work dir, package, `HOST/REPO:TAG`). `None` when interop is skipped.
+pub fn pushed_to_registry(
+    repo_tag: &str,
+) -> Option<(Registry, tempfile::TempDir, PathBuf, String)> {
+    let registry = Registry::start()?;
+    let work = super::temp_dir();
+    let pkg = super::package::full_package(work.path());
+    let target = registry.reference(repo_tag);
+    push(&pkg, &target, &[]).success();
+    Some((registry, work, pkg, target))
+}
+
+/// Pushes `pkg` to the OCI image layout `layout` (`stacpkg push PKG oci:LAYOUT:v1`); returns
+/// the target.
+pub fn push_to_layout(pkg: &Path, layout: &Path) -> String {
+    let target = format!("oci:{}:v1", layout.display());
+    stacpkg()
+        .arg("push")
+        .arg(pkg)
+        .arg(&target)
+        .assert()
+        .success();
+    target
+}
+
+/// Pulls the layout `target` into `out` and checks it holds exactly `pkg`'s shipped files.
+pub fn pulls_back_from_layout(target: &str, out: &Path, pkg: &Path) {
+    stacpkg()
+        .args(["pull", target, "--output-dir"])
+        .arg(out)
+        .assert()
+        .success();
+    assert_eq!(
+        super::package::tree(out),
+        super::package::shipped(pkg),
+        "{target} pulled into {}",
+        out.display()
+    );
+}
 
 /// `stacpkg -v push PKG TARGET --plain-http EXTRA…`.
 pub fn push(pkg: &Path, target: &str, extra: &[&str]) -> assert_cmd::assert::Assert {
