@@ -163,6 +163,16 @@ bench_oci() {
     rows+=("| pull ← $kind | $(fmt_n "$pkg_bytes") B | ${wall} s | $(oci_mbps "$pkg_bytes" "$wall") | $(mib "$rss") |")
   done
 
+  # Baseline: skopeo copies the same artifact from our layout into the registry (what the
+  # registry itself can take over loopback).
+  if command -v skopeo >/dev/null 2>&1; then
+    log "baseline: skopeo copy layout → registry (best of $RUNS)"
+    if r=$(oci_runs ":" skopeo copy --quiet --dest-tls-verify=false "oci:$work/layout-0:v1" "docker://$host/bench/skopeo-@RUN@:v1"); then
+      read -r wall rss <<<"$r"
+      rows+=("| baseline: skopeo $(skopeo --version | awk '{print $3}') \`copy oci:… docker://…\` | $(fmt_n "$pkg_bytes") B | ${wall} s | $(oci_mbps "$pkg_bytes" "$wall") | $(mib "$rss") |")
+    fi
+  fi
+
   log "peak RSS by blob size"
   local blob name bytes p_reg l_reg p_lay l_lay
   for blob in small big; do
