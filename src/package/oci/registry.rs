@@ -146,23 +146,27 @@ impl RegistryTransport {
             }
             _ => None,
         };
-        let message = match (status, &e) {
-            (Some(401), _) => format!("unauthorized (401); {auth_hint}"),
-            (Some(403), _) => format!("forbidden (403); {auth_hint}"),
-            (Some(404), _) => "not found (404): check the repository and tag".to_string(),
-            (_, OciDistributionError::RequestError(re)) => {
-                let mut text = error_chain(re);
-                if re.is_connect() || re.is_request() {
-                    text.push_str("; is the registry up? use --plain-http for an http registry, --insecure for a self-signed certificate");
-                }
-                text
-            }
-            (_, other) => error_chain(other),
+        // What happened (the attempts go right after it), then what to do.
+        let (what, hint) = match (status, &e) {
+            (Some(401), _) => ("unauthorized (401)".to_string(), Some(auth_hint)),
+            (Some(403), _) => ("forbidden (403)".to_string(), Some(auth_hint)),
+            (Some(404), _) => (
+                "not found (404)".to_string(),
+                Some("check the repository and tag".to_string()),
+            ),
+            (_, OciDistributionError::RequestError(re)) => (
+                error_chain(re),
+                (re.is_connect() || re.is_request()).then(|| "is the registry up? use --plain-http for an http registry, --insecure for a self-signed certificate".to_string()),
+            ),
+            (_, other) => (error_chain(other), None),
         };
-        Error::oci(context, format!("{message}{tries}"))
+        let message = match hint {
+            Some(hint) => format!("{what}{tries}; {hint}"),
+            None => format!("{what}{tries}"),
+        };
+        Error::oci(context, message)
     }
 
-    /// Whether the repository already holds this blob.
     /// Runs the idempotent request `op`, retrying transient failures.
     async fn retrying<T, F, Fut>(&self, doing: &str, mut op: F) -> Result<T>
     where
