@@ -11,6 +11,19 @@ use tempfile::NamedTempFile;
 
 use crate::{Error, Result};
 
+/// A temp-file builder whose files get the mode a plain `File::create` gives (0666 less the
+/// umask) instead of tempfile's private 0600: what we write is output for the user to share
+/// (tables, packages), not a secret.
+pub fn output_file_builder() -> tempfile::Builder<'static, 'static> {
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder
+}
+
 /// A file being written that appears at its target path only on commit.
 pub struct AtomicFile {
     temp: NamedTempFile,
@@ -36,7 +49,7 @@ impl AtomicFile {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "output".to_string());
-        let temp = tempfile::Builder::new()
+        let temp = output_file_builder()
             .prefix(&format!(".{name}."))
             .suffix(".partial")
             .tempfile_in(&parent)
@@ -96,6 +109,19 @@ mod tests {
         assert!(!target.exists());
         f.commit().unwrap();
         assert_eq!(std::fs::read(&target).unwrap(), b"abc");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn committed_file_has_the_mode_of_a_plain_create() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.bin");
+        AtomicFile::create(&target).unwrap().commit().unwrap();
+        let plain = dir.path().join("plain.bin");
+        File::create(&plain).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&target), mode(&plain));
     }
 
     #[test]

@@ -6,29 +6,14 @@ mod support;
 use std::path::Path;
 
 use serde_json::Value;
+use support::oci::{
+    check_credentials, pull, pulls_back_from_layout, push, push_to_layout, pushed_to_registry,
+    stderr,
+};
 use support::package::{full_package, shipped, tree, write_items, write_lock};
 use support::registry::{require_tool, Registry};
+use support::token_auth::TokenServer;
 use support::{run_python, run_tool, stacpkg, temp_dir, tool_pystacpkg, tool_python};
-
-fn push(pkg: &Path, target: &str) -> assert_cmd::assert::Assert {
-    stacpkg()
-        .args(["-v", "push"])
-        .arg(pkg)
-        .arg(target)
-        .arg("--plain-http")
-        .assert()
-}
-
-fn pull(source: &str, out: &Path) -> assert_cmd::assert::Assert {
-    stacpkg()
-        .args(["pull", source, "--plain-http", "--output-dir"])
-        .arg(out)
-        .assert()
-}
-
-fn stderr(a: &assert_cmd::assert::Assert) -> String {
-    String::from_utf8_lossy(&a.get_output().stderr).into_owned()
-}
 
 fn skopeo_manifest(reference: &str) -> Value {
     let Some(skopeo) = require_tool("skopeo") else {
@@ -49,19 +34,19 @@ fn registry_round_trip_is_byte_identical_and_ships_only_package_files() {
     let work = temp_dir();
     let pkg = full_package(work.path());
     let target = registry.reference("pkgs/demo:v1");
-    let first = push(&pkg, &target).success();
+    let first = push(&pkg, &target, &[]).success();
     let err = stderr(&first);
     assert!(
         err.contains("assets/old/stale.bin"),
         "stale asset reported: {err}"
     );
     let out = work.path().join("pulled");
-    pull(&target, &out).success();
+    pull(&target, &out, &[]).success();
     assert_eq!(tree(&out), shipped(&pkg));
     assert!(!out.join(".DS_Store").exists() && !out.join("assets/old/stale.bin").exists());
 
     // A second push sends nothing: every blob is already there.
-    let again = push(&pkg, &target).success();
+    let again = push(&pkg, &target, &[]).success();
     assert!(
         stderr(&again).contains("0 blobs, 0 bytes sent"),
         "{}",
@@ -137,7 +122,7 @@ fn oras_sdk_reads_what_we_pushed() {
     let work = temp_dir();
     let pkg = full_package(work.path());
     let target = registry.reference("pkgs/oras:v1");
-    push(&pkg, &target).success();
+    push(&pkg, &target, &[]).success();
     let out = work.path().join("oras-out");
     let code = r#"
 import json, sys, oras.client
@@ -175,7 +160,7 @@ fn python_stacpkg_pulls_ours_and_we_pull_its() {
     let pkg = full_package(work.path());
 
     let ours = registry.reference("pkgs/ours:v1");
-    push(&pkg, &ours).success();
+    push(&pkg, &ours, &[]).success();
     let py_out = work.path().join("py-pulled");
     run_tool(
         &py,
@@ -202,8 +187,37 @@ fn python_stacpkg_pulls_ours_and_we_pull_its() {
         ],
     );
     let out = work.path().join("pulled");
-    pull(&theirs, &out).success();
+    pull(&theirs, &out, &[]).success();
     assert_eq!(tree(&out), tree(&pkg));
+}
+
+#[test]
+fn bearer_token_registry_takes_flag_env_and_docker_config_credentials() {
+    let work = temp_dir();
+    let Some(tokens) = TokenServer::start(work.path(), "bob", "t0ken-pw") else {
+        return;
+    };
+    let Some(registry) = Registry::start_with_token_auth(&tokens, ("bob", "t0ken-pw")) else {
+        return;
+    };
+    let pkg = full_package(work.path());
+    let target = registry.reference("bearer/pkg:v1");
+    check_credentials(&target, &pkg, work.path(), ("bob", "t0ken-pw"));
+    // The registry sent every client to the token server; tokens went only to the right login.
+    let requests = tokens.requests();
+    assert!(
+        requests.iter().any(|r| r.granted
+            && r.scopes
+                .iter()
+                .any(|s| s == "repository:bearer/pkg:pull,push")),
+        "{requests:?}"
+    );
+    assert!(requests
+        .iter()
+        .any(|r| !r.granted && r.user.as_deref() == Some("bob")));
+    assert!(requests
+        .iter()
+        .all(|r| !r.granted || r.user.as_deref() == Some("bob")));
 }
 
 #[test]
@@ -217,80 +231,7 @@ fn basic_auth_registry_takes_flag_env_and_docker_config_credentials() {
     write_lock(&pkg.join("assets.lock.parquet"), &[]);
     let target = registry.reference("auth/pkg:v1");
 
-    let anon = stacpkg()
-        .args(["push"])
-        .arg(&pkg)
-        .args([target.as_str(), "--plain-http"])
-        .env_remove("ORAS_USER")
-        .env("DOCKER_CONFIG", work.path().join("no-docker"))
-        .assert()
-        .code(1);
-    let err = stderr(&anon);
-    assert!(
-        err.contains("unauthorized") && err.contains("--password-stdin"),
-        "{err}"
-    );
-
-    let wrong = stacpkg()
-        .args(["push"])
-        .arg(&pkg)
-        .args([
-            target.as_str(),
-            "--plain-http",
-            "--username",
-            "alice",
-            "--password-stdin",
-        ])
-        .write_stdin("not-the-password\n")
-        .assert()
-        .code(1);
-    let err = stderr(&wrong);
-    assert!(err.contains("--username/--password-stdin"), "{err}");
-    assert!(!err.contains("not-the-password"), "password leaked: {err}");
-
-    stacpkg()
-        .args(["push"])
-        .arg(&pkg)
-        .args([
-            target.as_str(),
-            "--plain-http",
-            "--username",
-            "alice",
-            "--password-stdin",
-        ])
-        .write_stdin("s3cret-pw\n")
-        .assert()
-        .success();
-
-    let out = work.path().join("via-env");
-    stacpkg()
-        .args(["pull", target.as_str(), "--plain-http", "--output-dir"])
-        .arg(&out)
-        .env("ORAS_USER", "alice")
-        .env("ORAS_PASS", "s3cret-pw")
-        .assert()
-        .success();
-    assert_eq!(tree(&out), tree(&pkg));
-
-    let docker = work.path().join("docker");
-    let auth = base64_encode(b"alice:s3cret-pw");
-    support::write_temp(
-        &docker,
-        "config.json",
-        format!(
-            r#"{{"auths":{{"{}":{{"auth":"{auth}"}}}}}}"#,
-            registry.host()
-        ),
-    );
-    let out = work.path().join("via-docker-config");
-    stacpkg()
-        .args(["pull", target.as_str(), "--plain-http", "--output-dir"])
-        .arg(&out)
-        .env_remove("ORAS_USER")
-        .env("DOCKER_CONFIG", &docker)
-        .assert()
-        .success();
-    assert_eq!(tree(&out), tree(&pkg));
+    check_credentials(&target, &pkg, work.path(), ("alice", "s3cret-pw"));
 
     if let Some(py) = tool_pystacpkg() {
         let py_out = work.path().join("py");
@@ -317,36 +258,11 @@ fn basic_auth_registry_takes_flag_env_and_docker_config_credentials() {
     }
 }
 
-fn base64_encode(bytes: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 #[test]
 fn tampered_blob_fails_with_a_digest_error_and_writes_nothing() {
-    let Some(registry) = Registry::start() else {
+    let Some((registry, work, pkg, target)) = pushed_to_registry("pkgs/tamper:v1") else {
         return;
     };
-    let work = temp_dir();
-    let pkg = full_package(work.path());
-    let target = registry.reference("pkgs/tamper:v1");
-    push(&pkg, &target).success();
     let digest = format!(
         "sha256:{}",
         sha256_hex(&std::fs::read(pkg.join("assets/simple-1/visual.tif")).unwrap())
@@ -359,7 +275,7 @@ fn tampered_blob_fails_with_a_digest_error_and_writes_nothing() {
     let out_parent = work.path().join("out");
     std::fs::create_dir_all(&out_parent).unwrap();
     let out = out_parent.join("pkg");
-    let failed = pull(&target, &out).code(1);
+    let failed = pull(&target, &out, &[]).code(1);
     let err = stderr(&failed);
     assert!(
         err.contains("digest") && err.contains("assets/simple-1/visual.tif"),
@@ -380,17 +296,13 @@ fn sha256_hex(bytes: &[u8]) -> String {
 
 #[test]
 fn non_empty_output_dir_needs_force_and_force_replaces_it() {
-    let Some(registry) = Registry::start() else {
+    let Some((_registry, work, pkg, target)) = pushed_to_registry("pkgs/force:v1") else {
         return;
     };
-    let work = temp_dir();
-    let pkg = full_package(work.path());
-    let target = registry.reference("pkgs/force:v1");
-    push(&pkg, &target).success();
     let out = work.path().join("out");
     support::write_temp(&out, "items.parquet", b"stale");
     support::write_temp(&out, "leftover.txt", b"stale");
-    let refused = pull(&target, &out).code(1);
+    let refused = pull(&target, &out, &[]).code(1);
     assert!(stderr(&refused).contains("--force"), "{}", stderr(&refused));
     assert_eq!(std::fs::read(out.join("items.parquet")).unwrap(), b"stale");
     stacpkg()
@@ -430,29 +342,28 @@ fn edit_layout_manifest(layout: &Path, edit: impl FnOnce(&mut Value)) -> String 
     format!("sha256:{hex}")
 }
 
-#[test]
-fn oci_layout_round_trip_readable_by_skopeo_and_copyable_to_a_registry() {
+/// The full test package pushed to `oci:WORK/layout:v1`: (work dir, package, layout, target).
+fn pushed_to_layout() -> (
+    tempfile::TempDir,
+    std::path::PathBuf,
+    std::path::PathBuf,
+    String,
+) {
     let work = temp_dir();
     let pkg = full_package(work.path());
     let layout = work.path().join("layout");
-    let target = format!("oci:{}:v1", layout.display());
-    stacpkg()
-        .arg("push")
-        .arg(&pkg)
-        .arg(&target)
-        .assert()
-        .success();
+    let target = push_to_layout(&pkg, &layout);
+    (work, pkg, layout, target)
+}
+
+#[test]
+fn oci_layout_round_trip_readable_by_skopeo_and_copyable_to_a_registry() {
+    let (work, pkg, layout, target) = pushed_to_layout();
     assert_eq!(
         std::fs::read_to_string(layout.join("oci-layout")).unwrap(),
         r#"{"imageLayoutVersion":"1.0.0"}"#
     );
-    let out = work.path().join("from-layout");
-    stacpkg()
-        .args(["pull", target.as_str(), "--output-dir"])
-        .arg(&out)
-        .assert()
-        .success();
-    assert_eq!(tree(&out), shipped(&pkg));
+    pulls_back_from_layout(&target, &work.path().join("from-layout"), &pkg);
 
     let m = skopeo_manifest(&target);
     if m.is_null() {
@@ -474,22 +385,13 @@ fn oci_layout_round_trip_readable_by_skopeo_and_copyable_to_a_registry() {
         ],
     );
     let out = work.path().join("from-registry");
-    pull(&registry.reference("copied/pkg:v1"), &out).success();
+    pull(&registry.reference("copied/pkg:v1"), &out, &[]).success();
     assert_eq!(tree(&out), shipped(&pkg));
 }
 
 #[test]
 fn unsafe_titles_are_refused_before_anything_is_written() {
-    let work = temp_dir();
-    let pkg = full_package(work.path());
-    let layout = work.path().join("layout");
-    let target = format!("oci:{}:v1", layout.display());
-    stacpkg()
-        .arg("push")
-        .arg(&pkg)
-        .arg(&target)
-        .assert()
-        .success();
+    let (work, _pkg, layout, target) = pushed_to_layout();
     edit_layout_manifest(&layout, |m| {
         m["layers"][3]["annotations"]["org.opencontainers.image.title"] =
             Value::String("../escaped.png".into());
@@ -511,16 +413,7 @@ fn unsafe_titles_are_refused_before_anything_is_written() {
 
 #[test]
 fn pull_checks_artifact_type_and_follows_an_image_index() {
-    let work = temp_dir();
-    let pkg = full_package(work.path());
-    let layout = work.path().join("layout");
-    let target = format!("oci:{}:v1", layout.display());
-    stacpkg()
-        .arg("push")
-        .arg(&pkg)
-        .arg(&target)
-        .assert()
-        .success();
+    let (work, pkg, layout, target) = pushed_to_layout();
 
     // Wrap the manifest in an image index and tag the index instead.
     let index_path = layout.join("index.json");
@@ -543,23 +436,11 @@ fn pull_checks_artifact_type_and_follows_an_image_index() {
         "annotations": {"org.opencontainers.image.ref.name": "v1"},
     });
     std::fs::write(&index_path, serde_json::to_vec(&index).unwrap()).unwrap();
-    let out = work.path().join("via-index");
-    stacpkg()
-        .args(["pull", target.as_str(), "--output-dir"])
-        .arg(&out)
-        .assert()
-        .success();
-    assert_eq!(tree(&out), shipped(&pkg));
+    pulls_back_from_layout(&target, &work.path().join("via-index"), &pkg);
 
     // Not a stacpkg artifact: refused.
     let other = work.path().join("other");
-    let other_target = format!("oci:{}:v1", other.display());
-    stacpkg()
-        .arg("push")
-        .arg(&pkg)
-        .arg(&other_target)
-        .assert()
-        .success();
+    let other_target = push_to_layout(&pkg, &other);
     edit_layout_manifest(&other, |m| {
         m["artifactType"] = Value::String("application/vnd.example.thing".into());
     });

@@ -79,6 +79,7 @@ APT_TOOLS+=(
     docker-registry
     apache2-utils
     skopeo
+    openssl # tests/support/token_auth.rs: the bearer-token server's signing key and certificate
 )
 PIP_TEST_TOOLS+=(
     "oras==0.2.43"

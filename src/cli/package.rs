@@ -54,6 +54,9 @@ pub struct RegistryArgs {
     /// Read the registry password from stdin (first line)
     #[arg(long, requires = "username")]
     password_stdin: bool,
+    /// Seconds the registry may stay silent before a request fails (it is retried twice)
+    #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    timeout: u64,
 }
 
 impl RegistryArgs {
@@ -61,6 +64,7 @@ impl RegistryArgs {
         RegistryOptions {
             plain_http: self.plain_http,
             insecure: self.insecure,
+            timeout: Some(Duration::from_secs(self.timeout)),
         }
     }
 
@@ -285,6 +289,11 @@ impl TransferProgress for StderrProgress {
 
     fn finished(&self, _title: &str) {
         self.done_blobs.fetch_add(1, Ordering::Relaxed);
+        self.draw(false);
+    }
+
+    fn restarted(&self, _title: &str, bytes: u64) {
+        self.done_bytes.fetch_sub(bytes, Ordering::Relaxed);
         self.draw(false);
     }
 }

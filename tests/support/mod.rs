@@ -16,11 +16,13 @@
 //! Every test crate uses a different subset, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
+pub mod oci;
 pub mod package;
 pub mod proxy;
 pub mod registry;
 pub mod servers;
 pub mod stac_api;
+pub mod token_auth;
 
 use std::ffi::OsStr;
 use std::fs::File;

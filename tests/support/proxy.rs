@@ -10,7 +10,8 @@
 //! runtime on its own thread, so sync tests use it as they use the servers. Every request
 //! head received (over any connection) takes the next [`Fault`] of the plan; when the plan
 //! is used up, requests get the proxy's default ([`Fault::Pass`] unless set with
-//! [`FaultProxy::start_with_default`]). A canned answer ([`Fault::Respond`]) keeps the client
+//! [`FaultProxy::start_with_default`]); or [`FaultProxy::with_rule`] picks each request's
+//! fault from its method and path (fail every upload of one blob). A canned answer ([`Fault::Respond`]) keeps the client
 //! connection open for the next request. Every forwarded request goes to upstream over a new
 //! connection with `Connection: close`, and the client connection is closed after its
 //! response (the response carries `Connection: close`), so faults are applied per request.
@@ -109,10 +110,26 @@ pub struct FaultProxy {
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
+/// What a [`FaultProxy::with_rule`] rule sees of one request.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// 0-based index over all requests the proxy received.
+    pub index: usize,
+    /// The method (`GET`, `PUT`, …).
+    pub method: String,
+    /// The request target (path and query).
+    pub target: String,
+}
+
+/// A rule choosing the fault for each request (e.g. by method and path, or by a switch the
+/// test flips to make a dead server healthy again).
+pub type Rule = Arc<dyn Fn(&Request) -> Fault + Send + Sync>;
+
 struct Shared {
     upstream: SocketAddr,
     plan: Vec<Fault>,
     default: Fault,
+    rule: Option<Rule>,
     requests: Arc<AtomicUsize>,
     /// `Some(delay)`: the [`FaultProxy::latency`] relay instead of per-request faults.
     latency: Option<Duration>,
@@ -136,7 +153,21 @@ impl FaultProxy {
         plan: Vec<Fault>,
         default: Fault,
     ) -> FaultProxy {
-        Self::spawn(upstream, plan, default, None)
+        Self::spawn(upstream, plan, default, None, None)
+    }
+
+    /// Starts a proxy that asks `rule` for the fault of every request.
+    pub fn with_rule(
+        upstream: SocketAddr,
+        rule: impl Fn(&Request) -> Fault + Send + Sync + 'static,
+    ) -> FaultProxy {
+        Self::spawn(
+            upstream,
+            Vec::new(),
+            Fault::Pass,
+            Some(Arc::new(rule)),
+            None,
+        )
     }
 
     /// Starts a latency relay to `upstream`: every byte upstream sends reaches the client
@@ -144,13 +175,14 @@ impl FaultProxy {
     /// (one upstream connection per client connection). [`FaultProxy::requests_seen`] counts
     /// client connections here.
     pub fn latency(upstream: SocketAddr, delay: Duration) -> FaultProxy {
-        Self::spawn(upstream, Vec::new(), Fault::Pass, Some(delay))
+        Self::spawn(upstream, Vec::new(), Fault::Pass, None, Some(delay))
     }
 
     fn spawn(
         upstream: SocketAddr,
         plan: Vec<Fault>,
         default: Fault,
+        rule: Option<Rule>,
         latency: Option<Duration>,
     ) -> FaultProxy {
         let listener = StdTcpListener::bind("127.0.0.1:0").expect("bind fault proxy");
@@ -163,6 +195,7 @@ impl FaultProxy {
             upstream,
             plan,
             default,
+            rule,
             requests: requests.clone(),
             latency,
         });
@@ -325,7 +358,18 @@ async fn serve_client(mut client: TcpStream, shared: Arc<Shared>) -> std::io::Re
             return Ok(());
         };
         let index = shared.requests.fetch_add(1, Ordering::SeqCst);
-        let fault = shared.plan.get(index).unwrap_or(&shared.default).clone();
+        let fault = match &shared.rule {
+            Some(rule) => {
+                let line = String::from_utf8_lossy(&head);
+                let mut parts = line.split_whitespace();
+                rule(&Request {
+                    index,
+                    method: parts.next().unwrap_or("").to_string(),
+                    target: parts.next().unwrap_or("").to_string(),
+                })
+            }
+            None => shared.plan.get(index).unwrap_or(&shared.default).clone(),
+        };
         let headers = header_lines(&head);
         let chunked = headers
             .iter()

@@ -64,12 +64,25 @@ impl Registry {
         Self::launch(Some((user.to_string(), password.to_string())))
     }
 
+    /// Starts a registry that demands bearer tokens from `tokens` (the distribution token
+    /// protocol); the tokens' user and password are `login`.
+    pub fn start_with_token_auth(
+        tokens: &super::token_auth::TokenServer,
+        login: (&str, &str),
+    ) -> Option<Self> {
+        let auth = format!(
+            "auth:\n  token:\n    realm: {}\n    service: {}\n    issuer: {}\n    rootcertbundle: {}\n",
+            tokens.realm(),
+            super::token_auth::SERVICE,
+            super::token_auth::ISSUER,
+            tokens.cert_pem().display()
+        );
+        let login = Some((login.0.to_string(), login.1.to_string()));
+        Self::launch_with(temp_dir(), auth, login)
+    }
+
     fn launch(login: Option<(String, String)>) -> Option<Self> {
-        let registry = require_tool("docker-registry")?;
         let dir = temp_dir();
-        let port = free_port();
-        let storage = dir.path().join("storage");
-        std::fs::create_dir_all(&storage).unwrap();
         let mut auth = String::new();
         if let Some((user, password)) = &login {
             let htpasswd = require_tool("htpasswd")?;
@@ -85,6 +98,19 @@ impl Registry {
                 file.display()
             );
         }
+        Self::launch_with(dir, auth, login)
+    }
+
+    /// Starts the registry in `dir` with the `auth:` section `auth` (empty: none).
+    fn launch_with(
+        dir: tempfile::TempDir,
+        auth: String,
+        login: Option<(String, String)>,
+    ) -> Option<Self> {
+        let registry = require_tool("docker-registry")?;
+        let port = free_port();
+        let storage = dir.path().join("storage");
+        std::fs::create_dir_all(&storage).unwrap();
         let config = format!(
             "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: stacpkg-test-secret\n{auth}",
             storage.display()
@@ -157,6 +183,22 @@ impl Registry {
             .join(&hex[..2])
             .join(hex)
             .join("data")
+    }
+
+    /// Whether the registry holds tag `tag` of repository `repo` (a manifest was pushed).
+    pub fn has_tag(&self, repo: &str, tag: &str) -> bool {
+        self.dir
+            .path()
+            .join("storage/docker/registry/v2/repositories")
+            .join(repo)
+            .join("_manifests/tags")
+            .join(tag)
+            .exists()
+    }
+
+    /// `127.0.0.1:PORT` as a socket address (for a proxy in front).
+    pub fn addr(&self) -> std::net::SocketAddr {
+        std::net::SocketAddr::from(([127, 0, 0, 1], self.port))
     }
 
     /// The storage root.

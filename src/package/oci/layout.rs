@@ -93,7 +93,7 @@ impl LayoutTransport {
     ) -> Result<()> {
         let target = self.blob_path(&d.digest)?;
         let dir = target.parent().expect("blob dir").to_path_buf();
-        let temp = tempfile::Builder::new()
+        let temp = crate::atomic::output_file_builder()
             .prefix(".upload-")
             .tempfile_in(&dir)
             .map_err(|e| Error::io(self.name(), e))?;

@@ -161,6 +161,8 @@ pub trait TransferProgress: Send + Sync {
     fn advanced(&self, _title: &str, _bytes: u64) {}
     /// The blob titled `title` is complete.
     fn finished(&self, _title: &str) {}
+    /// The blob titled `title` starts over after a failure: take back `bytes` already counted.
+    fn restarted(&self, _title: &str, _bytes: u64) {}
 }
 
 /// A progress sink that ignores everything.

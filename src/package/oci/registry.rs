@@ -4,7 +4,15 @@
 //! registry supports, and the request shape oras-py uses), with the body read from disk in
 //! [`super::transfer::CHUNK_BYTES`] pieces; nothing holds a whole blob in memory. Existence is
 //! checked with a `HEAD` first, so a re-push sends only what changed.
+//!
+//! Every request here is idempotent (content-addressed blobs, a manifest PUT by tag, GETs and
+//! HEADs), so a transient failure (connection refused or reset, a timeout, 5xx, 429) is retried
+//! up to [`ATTEMPTS`] times with a doubling pause; a blob upload is retried whole, from a new
+//! upload session and a re-opened file, because a registry cannot resume a broken monolithic
+//! PUT. Auth, 4xx and digest failures are final at once.
 
+use std::future::Future;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -30,8 +38,12 @@ pub const MANIFEST_ACCEPT: &[&str] = &[
 
 /// Connect timeout for registry requests.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
-/// Longest silence on an open connection before a request fails.
-const READ_TIMEOUT: Duration = Duration::from_secs(300);
+/// Default longest silence on an open connection before a request fails (`--timeout`).
+pub const READ_TIMEOUT: Duration = Duration::from_secs(300);
+/// Tries per request (or per whole blob upload) before a transient failure is final.
+pub const ATTEMPTS: u32 = 3;
+/// Pause before the first retry; doubled before each later one.
+const RETRY_PAUSE: Duration = Duration::from_millis(500);
 
 /// How to talk to the registry.
 #[derive(Debug, Clone, Default)]
@@ -40,6 +52,8 @@ pub struct RegistryOptions {
     pub plain_http: bool,
     /// Accept invalid TLS certificates.
     pub insecure: bool,
+    /// Longest silence on a connection before a request fails; default [`READ_TIMEOUT`].
+    pub timeout: Option<Duration>,
 }
 
 /// A connection to one repository.
@@ -47,6 +61,7 @@ pub struct RegistryTransport {
     client: Client,
     reference: Reference,
     credentials: Credentials,
+    timeout: Duration,
 }
 
 impl RegistryTransport {
@@ -56,6 +71,7 @@ impl RegistryTransport {
         options: &RegistryOptions,
         credentials: Credentials,
     ) -> Result<Self> {
+        let timeout = options.timeout.unwrap_or(READ_TIMEOUT);
         let config = ClientConfig {
             protocol: if options.plain_http {
                 ClientProtocol::Http
@@ -66,7 +82,7 @@ impl RegistryTransport {
             use_monolithic_push: true,
             platform_resolver: None,
             connect_timeout: Some(CONNECT_TIMEOUT),
-            read_timeout: Some(READ_TIMEOUT),
+            read_timeout: Some(timeout),
             user_agent: concat!("stacpkg/", env!("CARGO_PKG_VERSION")),
             ..ClientConfig::default()
         };
@@ -80,6 +96,7 @@ impl RegistryTransport {
             client,
             reference,
             credentials,
+            timeout,
         })
     }
 
@@ -89,8 +106,23 @@ impl RegistryTransport {
     }
 
     /// Turns an oci-client error into one line that says what to do.
-    fn error(&self, doing: &str, e: OciDistributionError) -> Error {
+    /// `attempts` is how often the request was tried.
+    fn error_after(&self, doing: &str, e: OciDistributionError, attempts: u32) -> Error {
         let context = format!("{} ({doing})", self.reference);
+        let tries = if attempts > 1 {
+            format!(" (tried {attempts} times)")
+        } else {
+            String::new()
+        };
+        if is_timeout(&e) {
+            return Error::oci(
+                context,
+                format!(
+                    "the registry sent nothing for {} s{tries}; it stalled or is overloaded: try again later, or raise --timeout",
+                    self.timeout.as_secs()
+                ),
+            );
+        }
         let auth_hint = match &self.credentials.source {
             CredentialSource::Anonymous => "the registry wants credentials: pass --username with --password-stdin, set ORAS_USER/ORAS_PASS, or `docker login`".to_string(),
             source => format!("the registry refused the credentials from {}", describe_source(source)),
@@ -114,61 +146,104 @@ impl RegistryTransport {
             }
             _ => None,
         };
-        let message = match (status, &e) {
-            (Some(401), _) => format!("unauthorized (401); {auth_hint}"),
-            (Some(403), _) => format!("forbidden (403); {auth_hint}"),
-            (Some(404), _) => "not found (404): check the repository and tag".to_string(),
-            (_, OciDistributionError::RequestError(re)) => {
-                let mut text = error_chain(re);
-                if re.is_connect() || re.is_request() {
-                    text.push_str("; is the registry up? use --plain-http for an http registry, --insecure for a self-signed certificate");
-                }
-                text
-            }
-            (_, other) => error_chain(other),
+        // What happened (the attempts go right after it), then what to do.
+        let (what, hint) = match (status, &e) {
+            (Some(401), _) => ("unauthorized (401)".to_string(), Some(auth_hint)),
+            (Some(403), _) => ("forbidden (403)".to_string(), Some(auth_hint)),
+            (Some(404), _) => (
+                "not found (404)".to_string(),
+                Some("check the repository and tag".to_string()),
+            ),
+            (_, OciDistributionError::RequestError(re)) => (
+                error_chain(re),
+                (re.is_connect() || re.is_request()).then(|| "is the registry up? use --plain-http for an http registry, --insecure for a self-signed certificate".to_string()),
+            ),
+            (_, other) => (error_chain(other), None),
+        };
+        let message = match hint {
+            Some(hint) => format!("{what}{tries}; {hint}"),
+            None => format!("{what}{tries}"),
         };
         Error::oci(context, message)
     }
 
-    /// Whether the repository already holds this blob.
-    pub async fn has_blob(&self, d: &Descriptor) -> Result<bool> {
-        self.client
-            .blob_exists(&self.reference, &d.digest)
-            .await
-            .map_err(|e| self.error("checking a blob", e))
+    /// Runs the idempotent request `op`, retrying transient failures.
+    async fn retrying<T, F, Fut>(&self, doing: &str, mut op: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = std::result::Result<T, OciDistributionError>>,
+    {
+        let mut attempt = 1;
+        loop {
+            match op().await {
+                Ok(v) => return Ok(v),
+                Err(e) if attempt < ATTEMPTS && is_transient(&e) => {
+                    tracing::debug!(
+                        "{} ({doing}): attempt {attempt} failed, retrying: {e}",
+                        self.reference
+                    );
+                    tokio::time::sleep(RETRY_PAUSE * 2u32.pow(attempt - 1)).await;
+                    attempt += 1;
+                }
+                Err(e) => return Err(self.error_after(doing, e, attempt)),
+            }
+        }
     }
 
-    /// Uploads a blob from a stream of chunks.
-    pub async fn put_blob(
-        &self,
-        d: &Descriptor,
-        body: BoxStream<'static, std::io::Result<Bytes>>,
-    ) -> Result<()> {
-        let stream = body.map_err(OciDistributionError::IoError);
-        self.client
-            .push_blob_stream(&self.reference, stream, &d.digest, Some(d.size))
-            .await
-            .map_err(|e| self.error(&format!("uploading {}", label(d)), e))?;
-        Ok(())
+    /// Whether the repository already holds this blob.
+    pub async fn has_blob(&self, d: &Descriptor) -> Result<bool> {
+        self.retrying("checking a blob", || {
+            self.client.blob_exists(&self.reference, &d.digest)
+        })
+        .await
+    }
+
+    /// Uploads a blob from the stream `open` gives; a transient failure re-opens it and
+    /// uploads the whole blob again (unless the registry kept it anyway).
+    pub async fn put_blob<F, Fut>(&self, d: &Descriptor, open: F) -> Result<()>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<BoxStream<'static, std::io::Result<Bytes>>>>,
+    {
+        let tries = AtomicU32::new(0);
+        self.retrying(&format!("uploading {}", label(d)), || async {
+            if tries.fetch_add(1, Ordering::Relaxed) > 0
+                && self.client.blob_exists(&self.reference, &d.digest).await?
+            {
+                return Ok(());
+            }
+            // A local file that cannot be read is final (GenericError is never retried).
+            let stream = open()
+                .await
+                .map_err(|e| OciDistributionError::GenericError(Some(format!("{e:#}"))))?
+                .map_err(OciDistributionError::IoError);
+            self.client
+                .push_blob_stream(&self.reference, stream, &d.digest, Some(d.size))
+                .await
+                .map(|_| ())
+        })
+        .await
     }
 
     /// Uploads the manifest under the reference's tag.
     pub async fn put_manifest(&self, body: Vec<u8>, media_type: &str) -> Result<()> {
         let content_type = HeaderValue::from_str(media_type)
             .map_err(|e| Error::oci(self.reference.to_string(), e))?;
-        self.client
-            .push_manifest_raw(&self.reference, body, content_type)
-            .await
-            .map_err(|e| self.error("uploading the manifest", e))?;
+        self.retrying("uploading the manifest", || {
+            self.client
+                .push_manifest_raw(&self.reference, body.clone(), content_type.clone())
+        })
+        .await?;
         Ok(())
     }
 
     /// The manifest (or index) the reference names, and its digest.
     pub async fn get_manifest(&self) -> Result<(Bytes, String)> {
-        self.client
-            .pull_manifest_raw(&self.reference, &self.credentials.auth, MANIFEST_ACCEPT)
-            .await
-            .map_err(|e| self.error("fetching the manifest", e))
+        self.retrying("fetching the manifest", || {
+            self.client
+                .pull_manifest_raw(&self.reference, &self.credentials.auth, MANIFEST_ACCEPT)
+        })
+        .await
     }
 
     /// A manifest of the same repository by digest (an index entry).
@@ -179,10 +254,11 @@ impl RegistryTransport {
             digest.to_string(),
         );
         let (bytes, _) = self
-            .client
-            .pull_manifest_raw(&child, &self.credentials.auth, MANIFEST_ACCEPT)
-            .await
-            .map_err(|e| self.error(&format!("fetching manifest {digest}"), e))?;
+            .retrying(&format!("fetching manifest {digest}"), || {
+                self.client
+                    .pull_manifest_raw(&child, &self.credentials.auth, MANIFEST_ACCEPT)
+            })
+            .await?;
         Ok(bytes)
     }
 
@@ -198,12 +274,60 @@ impl RegistryTransport {
             ..OciDescriptor::default()
         };
         let sized = self
-            .client
-            .pull_blob_stream(&self.reference, &desc)
-            .await
-            .map_err(|e| self.error(&format!("downloading {}", label(d)), e))?;
+            .retrying(&format!("downloading {}", label(d)), || {
+                self.client.pull_blob_stream(&self.reference, &desc)
+            })
+            .await?;
         Ok(sized.stream.boxed())
     }
+}
+
+/// Whether a failure may pass if the same request is sent again.
+fn is_transient(e: &OciDistributionError) -> bool {
+    match e {
+        OciDistributionError::RequestError(re) => {
+            re.is_timeout()
+                || re.is_connect()
+                || re.is_request()
+                || re.is_body()
+                || re
+                    .status()
+                    .is_some_and(|s| s.is_server_error() || s.as_u16() == 429)
+        }
+        OciDistributionError::ServerError { code, .. } => *code >= 500 || *code == 429,
+        OciDistributionError::IoError(_) => true,
+        _ => false,
+    }
+}
+
+/// Whether the failure is the read timeout (a registry that went silent).
+fn is_timeout(e: &OciDistributionError) -> bool {
+    match e {
+        OciDistributionError::RequestError(re) => re.is_timeout() || source_is_timeout(re),
+        OciDistributionError::IoError(io) => {
+            io.kind() == std::io::ErrorKind::TimedOut || source_is_timeout(io)
+        }
+        _ => false,
+    }
+}
+
+/// Whether any cause in the chain is an I/O timeout.
+pub fn source_is_timeout(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::TimedOut {
+                return true;
+            }
+        }
+        if c.downcast_ref::<reqwest::Error>()
+            .is_some_and(|r| r.is_timeout())
+        {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
 }
 
 fn label(d: &Descriptor) -> String {

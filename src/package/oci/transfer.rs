@@ -6,7 +6,9 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures::stream::{self, BoxStream};
@@ -17,7 +19,7 @@ use tokio::io::AsyncWriteExt;
 use super::artifact::{check_manifest, plan_pull, plan_push, BlobSource, Route};
 use super::auth;
 use super::layout::LayoutTransport;
-use super::registry::{RegistryOptions, RegistryTransport};
+use super::registry::{source_is_timeout, RegistryOptions, RegistryTransport, ATTEMPTS};
 use super::zip::extract_zip;
 use super::{
     Descriptor, Index, Manifest, Target, TransferProgress, ARTIFACT_TYPE, DOCKER_LIST_MEDIA_TYPE,
@@ -83,7 +85,7 @@ pub struct PullOutcome {
 }
 
 enum Transport {
-    Registry(RegistryTransport),
+    Registry(Box<RegistryTransport>),
     Layout(LayoutTransport),
 }
 
@@ -96,9 +98,9 @@ impl Transport {
         Ok(match target {
             Target::Registry(reference) => {
                 let creds = auth::resolve(reference.resolve_registry(), login)?;
-                Transport::Registry(
+                Transport::Registry(Box::new(
                     RegistryTransport::connect(reference.clone(), registry, creds).await?,
-                )
+                ))
             }
             Target::Layout { path, tag } => {
                 Transport::Layout(LayoutTransport::new(path.clone(), tag.clone()))
@@ -113,14 +115,15 @@ impl Transport {
         }
     }
 
-    async fn put_blob(
-        &self,
-        d: &Descriptor,
-        body: BoxStream<'static, std::io::Result<Bytes>>,
-    ) -> Result<()> {
+    /// Uploads the blob `open` streams; the registry may call `open` again to retry.
+    async fn put_blob<F, Fut>(&self, d: &Descriptor, open: F) -> Result<()>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<BoxStream<'static, std::io::Result<Bytes>>>>,
+    {
         match self {
-            Transport::Registry(t) => t.put_blob(d, body).await,
-            Transport::Layout(t) => t.put_blob(d, body).await,
+            Transport::Registry(t) => t.put_blob(d, open).await,
+            Transport::Layout(t) => t.put_blob(d, open().await?).await,
         }
     }
 
@@ -192,31 +195,61 @@ pub async fn push(
         .iter()
         .chain(std::iter::once(&plan.config))
         .collect();
-    let sent: Vec<Option<u64>> = stream::iter(blobs)
+    let total = blobs.len();
+    // Blobs the target holds, counted as they land, for the error of an interrupted push.
+    let landed = AtomicUsize::new(0);
+    let result: Result<Vec<Option<u64>>> = stream::iter(blobs)
         .map(|blob| {
             let transport = &transport;
             let progress = progress.clone();
+            let landed = &landed;
             async move {
                 let d = &blob.descriptor;
                 let title = blob.label().to_string();
                 if transport.has_blob(d).await? {
                     progress.skipped(&title, d.size);
+                    landed.fetch_add(1, Ordering::Relaxed);
                     return Ok(None);
                 }
-                let counter = progress.clone();
-                let counted_title = title.clone();
-                let body = open_source(&blob.source)
-                    .await?
-                    .inspect_ok(move |c| counter.advanced(&counted_title, c.len() as u64))
-                    .boxed();
-                transport.put_blob(d, body).await?;
+                // Bytes sent by this blob's current attempt, taken back if it is retried.
+                let sent = Arc::new(AtomicU64::new(0));
+                let open = || {
+                    let progress = progress.clone();
+                    let title = title.clone();
+                    let sent = sent.clone();
+                    async move {
+                        let earlier = sent.swap(0, Ordering::Relaxed);
+                        if earlier > 0 {
+                            progress.restarted(&title, earlier);
+                        }
+                        Ok(open_source(&blob.source)
+                            .await?
+                            .inspect_ok(move |c| {
+                                sent.fetch_add(c.len() as u64, Ordering::Relaxed);
+                                progress.advanced(&title, c.len() as u64)
+                            })
+                            .boxed())
+                    }
+                };
+                transport.put_blob(d, open).await?;
                 progress.finished(&title);
+                landed.fetch_add(1, Ordering::Relaxed);
                 Ok::<_, Error>(Some(d.size))
             }
         })
         .buffer_unordered(TRANSFER_CONCURRENCY)
         .try_collect()
-        .await?;
+        .await;
+    let sent = result.map_err(|e| match e {
+        Error::Oci { context, message } => Error::Oci {
+            context,
+            message: format!(
+                "{message}; the push is incomplete ({} of {total} blobs are in {target}, no manifest was pushed): run the same push again, blobs already uploaded are skipped",
+                landed.load(Ordering::Relaxed)
+            ),
+        },
+        other => other,
+    })?;
     let created = options.created.clone().unwrap_or_else(created_now);
     let manifest = plan.manifest(&created);
     let body = serde_json::to_vec(&manifest).expect("manifest serialises");
@@ -299,7 +332,16 @@ async fn resolve_manifest(transport: &Transport, source: &str) -> Result<(Manife
     Ok((manifest, entry.digest.clone()))
 }
 
-/// Downloads one blob to `dest`, checking size as it streams and the digest at the end.
+/// Why one download attempt failed.
+enum FetchFailure {
+    /// The body broke off after `got` bytes (reset, timeout): worth another attempt.
+    Interrupted { error: std::io::Error, got: u64 },
+    /// Anything else (integrity, disk, a request already retried): final.
+    Final(Error),
+}
+
+/// Downloads one blob to `dest`, checking size as it streams and the digest at the end; a body
+/// that breaks off is fetched again from the start, up to [`ATTEMPTS`] times.
 async fn fetch_blob(
     transport: &Transport,
     d: &Descriptor,
@@ -309,15 +351,54 @@ async fn fetch_blob(
 ) -> Result<u64> {
     let title = d.title().unwrap_or(d.digest.as_str()).to_string();
     let context = format!("{source}: blob {title} ({})", d.digest);
-    let mut body = transport.get_blob(d).await?;
     if let Some(parent) = dest.parent() {
         tokio::fs::create_dir_all(parent)
             .await
             .map_err(|e| Error::io(parent.display().to_string(), e))?;
     }
-    let mut file = tokio::fs::File::create(dest)
-        .await
-        .map_err(|e| Error::io(dest.display().to_string(), e))?;
+    let mut attempt = 1;
+    loop {
+        match fetch_once(transport, d, dest, progress, &title, &context).await {
+            Ok(size) => {
+                progress.finished(&title);
+                return Ok(size);
+            }
+            Err(FetchFailure::Final(e)) => return Err(e),
+            Err(FetchFailure::Interrupted { error, got }) if attempt < ATTEMPTS => {
+                tracing::debug!(
+                    "{context}: download broke off after {got} bytes, retrying: {error}"
+                );
+                progress.restarted(&title, got);
+                tokio::time::sleep(Duration::from_millis(500) * 2u32.pow(attempt - 1)).await;
+                attempt += 1;
+            }
+            Err(FetchFailure::Interrupted { error, .. }) => {
+                let what = if source_is_timeout(&error) {
+                    "the registry stopped sending (timed out)"
+                } else {
+                    "the download broke off"
+                };
+                return Err(Error::oci(
+                    context,
+                    format!("{what}, tried {attempt} times: {error}; nothing was written: try again later, or raise --timeout"),
+                ));
+            }
+        }
+    }
+}
+
+/// One download attempt of [`fetch_blob`]: truncates `dest` and streams the blob into it.
+async fn fetch_once(
+    transport: &Transport,
+    d: &Descriptor,
+    dest: &Path,
+    progress: &dyn TransferProgress,
+    title: &str,
+    context: &str,
+) -> std::result::Result<u64, FetchFailure> {
+    let mut body = transport.get_blob(d).await.map_err(FetchFailure::Final)?;
+    let disk = |e| FetchFailure::Final(Error::io(dest.display().to_string(), e));
+    let mut file = tokio::fs::File::create(dest).await.map_err(disk)?;
     let mut hasher = Sha256::new();
     let mut size = 0u64;
     let mut stream_error = None;
@@ -331,49 +412,43 @@ async fn fetch_blob(
         };
         size += chunk.len() as u64;
         if size > d.size {
-            return Err(Error::Integrity {
+            return Err(FetchFailure::Final(Error::Integrity {
                 context: format!("{context} size"),
                 expected: format!("{} bytes", d.size),
                 actual: format!("more than {} bytes", d.size),
-            });
+            }));
         }
         hasher.update(&chunk);
-        file.write_all(&chunk)
-            .await
-            .map_err(|e| Error::io(dest.display().to_string(), e))?;
-        progress.advanced(&title, chunk.len() as u64);
+        file.write_all(&chunk).await.map_err(disk)?;
+        progress.advanced(title, chunk.len() as u64);
     }
     let digest = format!("sha256:{}", hex::encode(hasher.finalize()));
+    let mismatch = |expected: String, actual: String, what: &str| {
+        FetchFailure::Final(Error::Integrity {
+            context: format!("{context} {what}"),
+            expected,
+            actual,
+        })
+    };
     // oci-client's own verifier reports a mismatch as a stream error after the last byte;
     // when every byte arrived, our digest tells the real story.
     if size == d.size && digest != d.digest {
-        return Err(Error::Integrity {
-            context: format!("{context} digest"),
-            expected: d.digest.clone(),
-            actual: digest,
-        });
+        return Err(mismatch(d.digest.clone(), digest, "digest"));
     }
-    if let Some(e) = stream_error {
-        return Err(Error::io(format!("{context}: download interrupted"), e));
+    if let Some(error) = stream_error {
+        return Err(FetchFailure::Interrupted { error, got: size });
     }
     if size != d.size {
-        return Err(Error::Integrity {
-            context: format!("{context} size"),
-            expected: format!("{} bytes", d.size),
-            actual: format!("{size} bytes"),
-        });
+        return Err(mismatch(
+            format!("{} bytes", d.size),
+            format!("{size} bytes"),
+            "size",
+        ));
     }
     if digest != d.digest {
-        return Err(Error::Integrity {
-            context: format!("{context} digest"),
-            expected: d.digest.clone(),
-            actual: digest,
-        });
+        return Err(mismatch(d.digest.clone(), digest, "digest"));
     }
-    file.sync_all()
-        .await
-        .map_err(|e| Error::io(dest.display().to_string(), e))?;
-    progress.finished(&title);
+    file.sync_all().await.map_err(disk)?;
     Ok(size)
 }
 
