@@ -171,14 +171,10 @@ impl<R: Read> Iterator for IpcStreamReader<R> {
     type Item = Result<RecordBatch>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        match self.next_batch() {
-            Ok(Some(b)) => Some(Ok(b)),
-            Ok(None) => None,
-            Err(e) => {
-                self.finished = true;
-                Some(Err(e))
-            }
-        }
+        // After an error the stream is fused: the next call ends it.
+        let next = self.next_batch().transpose();
+        self.finished |= matches!(next, Some(Err(_)));
+        next
     }
 }
 

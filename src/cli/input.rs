@@ -1,4 +1,5 @@
-//! Opening command inputs: paths, `-` for stdin, and the terminal checks.
+//! Opening command inputs: paths, `-` for stdin, and the terminal checks; and the one
+//! numeric flag parser the commands share, so `--batch-size 0` reads the same everywhere.
 
 use std::fs::File;
 use std::io::{IsTerminal, Read, Seek, SeekFrom};
@@ -7,6 +8,19 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use super::UsageError;
+
+/// A positive integer flag value (`invalid integer: X`, `value must be at least 1`), for
+/// clap's `value_parser`.
+pub fn parse_positive(s: &str) -> Result<usize, String> {
+    let n: i64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("invalid integer: {s}"))?;
+    if n < 1 {
+        return Err("value must be at least 1".to_string());
+    }
+    Ok(n as usize)
+}
 
 /// Whether a path argument means stdin (absent or `-`).
 pub fn is_stdin(path: Option<&Path>) -> bool {

@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
+use arrow_array::RecordBatch;
 use clap::{Args, Subcommand};
+use stacpkg::ipc::IpcStreamReader;
 use stacpkg::items::alternate::{apply, AlternateOp, PromoteMode};
 use stacpkg::items::enrich::{project, LockIndex, Projection};
 use stacpkg::items::ItemFilter;
@@ -100,7 +102,7 @@ pub enum ItemsCommand {
 #[derive(Debug, Args)]
 pub struct BatchSize {
     /// Maximum rows per Arrow batch (NDJSON/JSON batches also close at 32 MiB of input)
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_BATCH_SIZE, value_parser = parse_batch_size)]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_BATCH_SIZE, value_parser = input::parse_positive)]
     batch_size: usize,
 }
 
@@ -123,17 +125,6 @@ impl FilterArgs {
     pub fn filter(&self) -> ItemFilter {
         ItemFilter::new(&self.item_ids, &self.collections, &self.providers)
     }
-}
-
-fn parse_batch_size(s: &str) -> Result<usize, String> {
-    let n: i64 = s
-        .trim()
-        .parse()
-        .map_err(|_| format!("invalid integer: {s}"))?;
-    if n < 1 {
-        return Err("value must be at least 1".to_string());
-    }
-    Ok(n as usize)
 }
 
 const IPC_EXAMPLE: &str =
@@ -236,11 +227,8 @@ pub fn run(cmd: ItemsCommand) -> Result<u8> {
             alternate_stdin(&AlternateOp::Remove { key: alternate_key })?;
         }
         ItemsCommand::ToParquet { output: path } => {
-            input::require_piped_stdin("an Arrow IPC items stream", IPC_EXAMPLE)?;
-            let stdin = std::io::stdin().lock();
-            let mut stream = stacpkg::ipc::open_stream(stdin, "stdin")?;
+            let mut stream = open_items_stdin()?;
             let schema = stream.schema();
-            expect_kind(&schema, SchemaKind::Items, "stdin")?;
             if schema.field_with_name("assets_json").is_ok() {
                 anyhow::bail!(stacpkg::Error::input(
                     "stdin",
@@ -280,16 +268,7 @@ pub fn read_lock_file(path: &std::path::Path) -> Result<Vec<stacpkg::lock::LockR
 /// Streams the items on stdin through a lock projection, batch by batch.
 fn project_stdin(lock: &std::path::Path, projection: &Projection) -> Result<()> {
     let index = LockIndex::new(read_lock_file(lock)?);
-    input::require_piped_stdin("an Arrow IPC items stream", IPC_EXAMPLE)?;
-    let stdin = std::io::stdin().lock();
-    let stream = stacpkg::ipc::open_stream(stdin, "stdin")?;
-    let schema = stream.schema();
-    expect_kind(&schema, SchemaKind::Items, "stdin")?;
-    let empty = arrow_array::RecordBatch::new_empty(schema);
-    let out_schema = project(&empty, &index, projection)?.schema();
-    let batches = stream.map(move |b| b.and_then(|b| project(&b, &index, projection)));
-    output::emit(out_schema, batches, None)?;
-    Ok(())
+    map_items_stdin(|b| project(b, &index, projection))
 }
 
 /// `--mode` of promote-alternate.
@@ -303,13 +282,23 @@ pub enum PromoteModeArg {
 
 /// Streams the items on stdin through an alternate operation, batch by batch.
 fn alternate_stdin(op: &AlternateOp) -> Result<()> {
+    map_items_stdin(|b| apply(b, op))
+}
+
+/// The items Arrow stream on stdin (refused when stdin is a terminal or holds another kind).
+fn open_items_stdin() -> Result<IpcStreamReader<std::io::StdinLock<'static>>> {
     input::require_piped_stdin("an Arrow IPC items stream", IPC_EXAMPLE)?;
-    let stdin = std::io::stdin().lock();
-    let stream = stacpkg::ipc::open_stream(stdin, "stdin")?;
-    let schema = stream.schema();
-    expect_kind(&schema, SchemaKind::Items, "stdin")?;
-    let out_schema = apply(&arrow_array::RecordBatch::new_empty(schema), op)?.schema();
-    let batches = stream.map(move |b| b.and_then(|b| apply(&b, op)));
+    let stream = stacpkg::ipc::open_stream(std::io::stdin().lock(), "stdin")?;
+    expect_kind(&stream.schema(), SchemaKind::Items, "stdin")?;
+    Ok(stream)
+}
+
+/// Writes the items on stdin mapped through `f`, batch by batch; the output schema is `f`'s
+/// result on an empty batch, so a bad option fails before any output.
+fn map_items_stdin(f: impl Fn(&RecordBatch) -> stacpkg::Result<RecordBatch>) -> Result<()> {
+    let stream = open_items_stdin()?;
+    let out_schema = f(&RecordBatch::new_empty(stream.schema()))?.schema();
+    let batches = stream.map(move |b| b.and_then(|b| f(&b)));
     output::emit(out_schema, batches, None)?;
     Ok(())
 }

@@ -396,13 +396,7 @@ impl SearchProgress for TermProgress {
 
     fn retry(&self, r: &RetryReport) {
         self.finish();
-        tracing::warn!(
-            "{}: attempt {} failed ({}); retrying in {:.1} s",
-            r.request,
-            r.attempt,
-            r.reason,
-            r.delay.as_secs_f64()
-        );
+        tracing::warn!("{r}");
     }
 }
 

@@ -47,19 +47,8 @@ impl ItemFilter {
 
     /// Whether a JSON item passes.
     pub fn matches_json(&self, item: &Map<String, Value>) -> bool {
-        if !self.item_ids.is_empty()
-            && !item
-                .get("id")
-                .and_then(Value::as_str)
-                .is_some_and(|id| self.item_ids.contains(id))
-        {
-            return false;
-        }
-        if !self.collections.is_empty()
-            && !item
-                .get("collection")
-                .and_then(Value::as_str)
-                .is_some_and(|c| self.collections.contains(c))
+        if !json_member_in(item, "id", &self.item_ids)
+            || !json_member_in(item, "collection", &self.collections)
         {
             return false;
         }
@@ -113,6 +102,15 @@ impl ItemFilter {
                 .map_err(|e| Error::arrow("filtering items", e)),
         }
     }
+}
+
+/// Whether the string member `key` of `item` is one of `wanted` (an empty set keeps all).
+fn json_member_in(item: &Map<String, Value>, key: &str, wanted: &HashSet<String>) -> bool {
+    wanted.is_empty()
+        || item
+            .get(key)
+            .and_then(Value::as_str)
+            .is_some_and(|v| wanted.contains(v))
 }
 
 /// Calls `f` with every provider name a JSON property value holds.

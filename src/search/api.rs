@@ -35,12 +35,7 @@ pub struct LandingPage {
 impl LandingPage {
     /// Links with `rel`.
     pub fn links<'a>(&'a self, rel: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
-        self.raw
-            .get("links")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter(move |l| l.get("rel").and_then(Value::as_str) == Some(rel))
+        links_with_rel(self.raw.get("links"), rel)
     }
 
     fn link_href(&self, link: &Value) -> Option<Url> {
@@ -261,12 +256,8 @@ impl StacApi {
                     raw: c.clone(),
                 });
             }
-            let next = doc
-                .get("links")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .find(|l| l.get("rel").and_then(Value::as_str) == Some("next"))
+            let next = links_with_rel(doc.get("links"), "next")
+                .next()
                 .and_then(|l| l.get("href").and_then(Value::as_str))
                 .and_then(|h| url.join(h).ok());
             match next {
@@ -348,6 +339,18 @@ impl SearchTarget {
             warnings,
         })
     }
+}
+
+/// The entries of a STAC `links` array with relation `rel`, in order.
+pub(super) fn links_with_rel<'a>(
+    links: Option<&'a Value>,
+    rel: &'a str,
+) -> impl Iterator<Item = &'a Value> + 'a {
+    links
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(move |l| l.get("rel").and_then(Value::as_str) == Some(rel))
 }
 
 fn strings(value: Option<&Value>) -> Vec<String> {

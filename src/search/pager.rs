@@ -23,6 +23,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::{CancellationToken, DropGuard};
 use url::Url;
 
+use super::api::links_with_rel;
 use super::client::{Method, Request, StacApi};
 use super::params::SearchParams;
 use super::progress::{PageReport, SearchProgress};
@@ -221,12 +222,8 @@ fn parse_page(doc: Value, what: &str) -> Result<ParsedPage> {
         .get("numberMatched")
         .and_then(Value::as_u64)
         .or_else(|| obj.get("context")?.get("matched")?.as_u64());
-    let next = obj
-        .get("links")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .find(|l| l.get("rel").and_then(Value::as_str) == Some("next"))
+    let next = links_with_rel(obj.get("links"), "next")
+        .next()
         .and_then(Value::as_object)
         .cloned();
     Ok((items, next, matched))

@@ -48,24 +48,16 @@ impl Interval {
         if open(start) && open(end) {
             return Err(bad("both ends are open"));
         }
-        let start = if open(start) {
-            None
-        } else {
-            Some(
-                instant(start)
-                    .ok_or_else(|| bad("the start is not a date-time"))?
-                    .0,
-            )
+        // An end is open, or an instant's (first, last) microsecond.
+        let side = |text: &str, which: &str| {
+            if open(text) {
+                return Ok(None);
+            }
+            let why = || format!("the {which} is not a date-time");
+            instant(text).map(Some).ok_or_else(|| bad(&why()))
         };
-        let end = if open(end) {
-            None
-        } else {
-            Some(
-                instant(end)
-                    .ok_or_else(|| bad("the end is not a date-time"))?
-                    .1,
-            )
-        };
+        let start = side(start, "start")?.map(|(first, _)| first);
+        let end = side(end, "end")?.map(|(_, last)| last);
         if let (Some(s), Some(e)) = (start, end) {
             if s > e {
                 return Err(bad("the start is after the end"));

@@ -4,6 +4,7 @@
 //! terminal's stderr, the TUI into messages for its inbox. Reports come from the paging task,
 //! so a sink must be `Send + Sync` and quick (it runs between page fetches).
 
+use std::fmt;
 use std::time::Duration;
 
 /// One page arrived.
@@ -46,6 +47,21 @@ pub struct RetryReport {
     pub delay: Duration,
 }
 
+/// The one-line warning both front ends show: `REQUEST: attempt N failed (REASON); retrying in
+/// 1.5 s`.
+impl fmt::Display for RetryReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: attempt {} failed ({}); retrying in {:.1} s",
+            self.request,
+            self.attempt,
+            self.reason,
+            self.delay.as_secs_f64()
+        )
+    }
+}
+
 /// Receives progress reports; every method has a no-op default.
 pub trait SearchProgress: Send + Sync {
     /// A page was fetched and parsed.
@@ -59,3 +75,22 @@ pub trait SearchProgress: Send + Sync {
 pub struct NoProgress;
 
 impl SearchProgress for NoProgress {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_report_line() {
+        let report = RetryReport {
+            request: "page 2 of GET http://127.0.0.1:1/search".into(),
+            attempt: 1,
+            reason: "HTTP 503 Service Unavailable".into(),
+            delay: Duration::from_millis(1_500),
+        };
+        assert_eq!(
+            report.to_string(),
+            "page 2 of GET http://127.0.0.1:1/search: attempt 1 failed (HTTP 503 Service Unavailable); retrying in 1.5 s"
+        );
+    }
+}

@@ -102,32 +102,12 @@ impl ColumnBuilder {
             }
             Some(v) => v,
         };
+        let mismatch = |expected: &'static str| Mismatch { expected };
         match self {
-            ColumnBuilder::Null(_) => return Err(Mismatch { expected: "null" }),
-            ColumnBuilder::Bool(b) => match value {
-                Value::Bool(v) => b.append_value(*v),
-                _ => {
-                    return Err(Mismatch {
-                        expected: "a boolean",
-                    })
-                }
-            },
-            ColumnBuilder::Int(b) => match value.as_i64() {
-                Some(v) => b.append_value(v),
-                None => {
-                    return Err(Mismatch {
-                        expected: "an integer",
-                    })
-                }
-            },
-            ColumnBuilder::Float(b) => match value.as_f64() {
-                Some(v) => b.append_value(v),
-                None => {
-                    return Err(Mismatch {
-                        expected: "a number",
-                    })
-                }
-            },
+            ColumnBuilder::Null(_) => return Err(mismatch("null")),
+            ColumnBuilder::Bool(b) => b.append_value(value.as_bool().ok_or(mismatch("a boolean"))?),
+            ColumnBuilder::Int(b) => b.append_value(value.as_i64().ok_or(mismatch("an integer"))?),
+            ColumnBuilder::Float(b) => b.append_value(value.as_f64().ok_or(mismatch("a number"))?),
             ColumnBuilder::Text(b) => match value {
                 Value::String(s) => b.append_value(s),
                 other => {
@@ -137,17 +117,11 @@ impl ColumnBuilder {
                 }
             },
             ColumnBuilder::Timestamp(b) => {
-                match value
+                let micros = value
                     .as_str()
                     .and_then(super::datetime::parse_rfc3339_micros)
-                {
-                    Some(us) => b.append_value(us),
-                    None => {
-                        return Err(Mismatch {
-                            expected: "an RFC 3339 date-time",
-                        })
-                    }
-                }
+                    .ok_or(mismatch("an RFC 3339 date-time"))?;
+                b.append_value(micros);
             }
             ColumnBuilder::List {
                 offsets,
@@ -155,11 +129,7 @@ impl ColumnBuilder {
                 child,
                 ..
             } => {
-                let Value::Array(items) = value else {
-                    return Err(Mismatch {
-                        expected: "an array",
-                    });
-                };
+                let items = value.as_array().ok_or(mismatch("an array"))?;
                 for item in items {
                     child.append(Some(item))?;
                 }
@@ -173,11 +143,7 @@ impl ColumnBuilder {
                 validity,
                 len,
             } => {
-                let Value::Object(map) = value else {
-                    return Err(Mismatch {
-                        expected: "an object",
-                    });
-                };
+                let map = value.as_object().ok_or(mismatch("an object"))?;
                 let mut found = 0;
                 for (field, child) in fields.iter().zip(children.iter_mut()) {
                     let v = map.get(field.name());
@@ -185,9 +151,7 @@ impl ColumnBuilder {
                     child.append(v)?;
                 }
                 if found != map.len() {
-                    return Err(Mismatch {
-                        expected: "an object with the fields seen while scanning",
-                    });
+                    return Err(mismatch("an object with the fields seen while scanning"));
                 }
                 validity.append_non_null();
                 *len += 1;

@@ -269,22 +269,12 @@ impl ItemsBatchBuilder {
         };
         let three_d = matches!(schema.field_with_name("bbox").map(|f| f.data_type()),
             Ok(DataType::Struct(f)) if f.len() == 6);
-        let fixed = [
-            "type",
-            "stac_version",
-            "stac_extensions",
-            "id",
-            "links",
-            "assets",
-            "collection",
-            "datetime",
-            "bbox",
-            "geometry",
-        ];
+        // Every column but the item members and `datetime` (which have their own builders).
+        let is_property = |name: &str| name != "datetime" && !RESERVED.contains(&name);
         let properties = schema
             .fields()
             .iter()
-            .filter(|f| !fixed.contains(&f.name().as_str()))
+            .filter(|f| is_property(f.name()))
             .map(|f| (f.name().clone(), ColumnBuilder::new(f.data_type())))
             .collect();
         Self {

@@ -236,14 +236,10 @@ impl<R: Read + Seek> Iterator for NdjsonItems<R> {
     type Item = Result<RecordBatch>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        match self.next_batch() {
-            Ok(Some(b)) => Some(Ok(b)),
-            Ok(None) => None,
-            Err(e) => {
-                self.done = true;
-                Some(Err(e))
-            }
-        }
+        // After an error the stream is fused: the next call ends it.
+        let next = self.next_batch().transpose();
+        self.done |= matches!(next, Some(Err(_)));
+        next
     }
 }
 
