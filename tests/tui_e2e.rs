@@ -139,7 +139,10 @@ fn demo_streams_items_survives_a_task_panic_and_restores_the_terminal() {
     tmux.wait_for("debug task failed: panicked");
     tmux.keys(&["?"]);
     tmux.wait_for("Keys (esc closes)");
-    tmux.keys(&["Escape", "q"]);
+    // Esc alone, then q: sent together they would read as alt-q (ESC prefixes a meta key).
+    tmux.keys(&["Escape"]);
+    tmux.wait_for_absent("Keys (esc closes)");
+    tmux.keys(&["q"]);
     tmux.wait_for("EXIT=0");
 
     let stty = loop {
@@ -423,4 +426,72 @@ fn a_package_directory_opens_its_items_and_its_lock() {
     let screen = tmux.wait_for("3 rows · ");
     assert!(screen.contains("assets.lock.parquet"), "{screen}");
     assert!(screen.contains("simple-2"), "{screen}");
+}
+
+/// The whole console flow against real servers: a STAC API search (`rustac serve`) streams
+/// items whose assets live on nginx; derive their lock; two served files change (one longer,
+/// one deleted); validate shows exactly those rows, with their drift kinds.
+#[test]
+fn search_then_derive_then_validate_shows_drift_on_real_servers() {
+    let nginx = support::servers::Nginx::start();
+    let dir = support::temp_dir();
+    let ids = ["scene-a", "scene-b", "scene-c", "scene-d"];
+    let items: String = ids
+        .iter()
+        .map(|id| {
+            nginx.put_file(&format!("scenes/{id}.tif"), id.repeat(40).as_bytes());
+            let assets = serde_json::json!({
+                "visual": {"href": nginx.url_for(&format!("scenes/{id}.tif"))}
+            });
+            let mut item = support::item_with_assets(id, assets);
+            item["collection"] = "scenes".into();
+            item["bbox"] = serde_json::json!([10.0, 45.0, 11.0, 46.0]);
+            item["geometry"] = serde_json::json!({"type": "Polygon", "coordinates":
+                [[[10.0, 45.0], [11.0, 45.0], [11.0, 46.0], [10.0, 46.0], [10.0, 45.0]]]});
+            format!("{item}\n")
+        })
+        .collect();
+    let items = support::write_temp(dir.path(), "items.ndjson", items);
+    let collection = support::stac_api::write_collection(dir.path(), "scenes");
+    let Some(server) = support::stac_api::RustacServer::start(&collection, &items) else {
+        return;
+    };
+    // `stacpkg tui URL` searches at once; the four items stream into the items pane.
+    let tmux = console_in(dir.path(), &server.url());
+    tmux.wait_for("4 items");
+    // Derive the lock for every loaded item: one HEAD per asset on nginx.
+    tmux.keys(&["d"]);
+    tmux.wait_for("lock: 4 rows for 4 items");
+    // The served bytes drift: b grows, d disappears.
+    nginx.put_file(
+        "scenes/scene-b.tif",
+        b"re-encoded and longer than it was before, by far",
+    );
+    nginx.remove_file("scenes/scene-d.tif");
+    tmux.keys(&["v"]);
+    let screen = tmux.wait_for("validated 4");
+    assert!(
+        screen.contains("✓ 2 valid  ✗ 2 drifted  ? 0 unreachable"),
+        "{screen}"
+    );
+    // Problems only: exactly the two changed rows, each with its kind in words.
+    tmux.keys(&["p"]);
+    tmux.wait_for_absent("scene-a");
+    let screen = tmux.screen();
+    let problems: Vec<&str> = screen.lines().filter(|l| l.contains("✗ drifted")).collect();
+    assert_eq!(problems.len(), 2, "{screen}");
+    assert!(
+        problems
+            .iter()
+            .any(|l| l.contains("scene-b") && l.contains("size")),
+        "{screen}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|l| l.contains("scene-d") && l.contains("missing")),
+        "{screen}"
+    );
+    assert!(!screen.contains("scene-c"), "{screen}");
+    tmux.keys(&["q"]);
 }

@@ -87,17 +87,7 @@ impl IoArgs {
     }
 }
 
-/// A positive integer (`invalid integer: X`, `value must be at least 1`).
-pub fn parse_positive(s: &str) -> Result<usize, String> {
-    let n: i64 = s
-        .trim()
-        .parse()
-        .map_err(|_| format!("invalid integer: {s}"))?;
-    if n < 1 {
-        return Err("value must be at least 1".to_string());
-    }
-    Ok(n as usize)
-}
+pub use super::input::parse_positive;
 
 const LOCK_EXAMPLE: &str =
     "`stacpkg asset-lock from-parquet assets.lock.parquet | stacpkg asset-lock validate`";

@@ -13,20 +13,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::panes::items::{RowRef, SortSpec, ViewSpec};
 use crate::preview::{cell_json, cell_text};
+use crate::stac::shape::RESERVED;
 use crate::stac::wkb::wkb_to_geojson;
-
-/// Top-level item members that are not properties.
-const ITEM_MEMBERS: [&str; 9] = [
-    "type",
-    "stac_version",
-    "stac_extensions",
-    "id",
-    "links",
-    "assets",
-    "collection",
-    "bbox",
-    "geometry",
-];
 
 /// A sort key: numbers (and times) compare as numbers, everything else as text; nulls last.
 #[derive(Debug, Clone, PartialEq, PartialOrd)]
@@ -212,7 +200,7 @@ pub fn item_json(batch: &RecordBatch, row: usize) -> Value {
         } else {
             drop_nested_nulls(value)
         };
-        if ITEM_MEMBERS.contains(&name) {
+        if RESERVED.contains(&name) {
             item.insert(name.to_string(), value);
         } else {
             properties.insert(name.to_string(), value);

@@ -67,13 +67,7 @@ impl SearchProgress for InboxProgress {
     }
 
     fn retry(&self, r: &RetryReport) {
-        tracing::warn!(
-            "{}: attempt {} failed ({}); retrying in {:.1} s",
-            r.request,
-            r.attempt,
-            r.reason,
-            r.delay.as_secs_f64()
-        );
+        tracing::warn!("{r}");
     }
 }
 
