@@ -67,23 +67,10 @@ pub async fn serve_with(root: PathBuf, manifest: Manifest) -> io::Result<FileSer
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let stop = CancellationToken::new();
-    let token = stop.clone();
-    tokio::spawn(async move {
-        loop {
-            let conn = tokio::select! {
-                () = token.cancelled() => return,
-                c = listener.accept() => c,
-            };
-            if let Ok((stream, _)) = conn {
-                let root = root.clone();
-                let manifest = manifest.clone();
-                tokio::spawn(async move {
-                    if let Err(e) = respond(stream, &root, &manifest).await {
-                        tracing::debug!("demo file server: {e}");
-                    }
-                });
-            }
-        }
+    super::listener::accept_until(listener, stop.clone(), "demo file server", move |stream| {
+        let root = root.clone();
+        let manifest = manifest.clone();
+        async move { respond(stream, &root, &manifest).await }
     });
     Ok(FileServer { addr, stop })
 }

@@ -1,6 +1,5 @@
-//! The accept loop of the console's small local servers: a task per connection, all stopped
-//! by one token. (The demo STAC API uses it; the demo file server has its own copy of the
-//! same loop and can switch to this one.)
+//! The accept loop of the console's small local servers (the demo file server and the demo
+//! STAC API): a task per connection, all stopped by one token.
 
 use std::future::Future;
 use std::io;

@@ -13,8 +13,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arrow_array::RecordBatch;
-use futures::StreamExt;
+use futures::{Stream, StreamExt};
 use tokio::sync::mpsc;
+use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
 use super::msg::{Msg, WriteContent, WriteRequest};
@@ -74,31 +75,57 @@ pub fn classify_source(source: &str) -> Source {
     Source::Items(source.to_string())
 }
 
-/// Sends rows in chunks, by size or age.
-struct Chunker<T> {
-    rows: Vec<T>,
-    since: Instant,
-}
-
-impl<T> Chunker<T> {
-    fn new() -> Self {
-        Chunker {
-            rows: Vec::new(),
-            since: Instant::now(),
+/// Forwards `results` to the inbox in chunks of at most [`ROWS_PER_MSG`], flushing what
+/// waits every [`FLUSH_EVERY`] even while the next result is slow; then sends `done`. Stops
+/// quietly when cancelled or when the app loop is gone.
+async fn forward<T, S>(
+    results: S,
+    token: &CancellationToken,
+    tx: &mpsc::Sender<Msg>,
+    start: Instant,
+    rows_msg: impl Fn(Vec<T>, f64) -> Msg,
+    done_msg: impl FnOnce(f64) -> Msg,
+) -> anyhow::Result<()>
+where
+    S: Stream<Item = T>,
+{
+    let mut results = std::pin::pin!(results);
+    let mut chunk = Vec::new();
+    let mut tick = tokio::time::interval(FLUSH_EVERY);
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = token.cancelled() => return Ok(()),
+            next = results.next() => match next {
+                Some(row) => {
+                    chunk.push(row);
+                    if chunk.len() < ROWS_PER_MSG {
+                        continue;
+                    }
+                }
+                None => break,
+            },
+            _ = tick.tick() => {
+                if chunk.is_empty() {
+                    continue;
+                }
+            }
+        }
+        let rows = std::mem::take(&mut chunk);
+        if tx
+            .send(rows_msg(rows, start.elapsed().as_secs_f64()))
+            .await
+            .is_err()
+        {
+            return Ok(());
         }
     }
-
-    /// Adds a row; returns a full or old chunk to send.
-    fn push(&mut self, row: T) -> Option<Vec<T>> {
-        self.rows.push(row);
-        (self.rows.len() >= ROWS_PER_MSG || self.since.elapsed() >= FLUSH_EVERY)
-            .then(|| self.take())
+    let elapsed_secs = start.elapsed().as_secs_f64();
+    if !chunk.is_empty() {
+        let _ = tx.send(rows_msg(chunk, elapsed_secs)).await;
     }
-
-    fn take(&mut self) -> Vec<T> {
-        self.since = Instant::now();
-        std::mem::take(&mut self.rows)
-    }
+    let _ = tx.send(done_msg(elapsed_secs)).await;
+    Ok(())
 }
 
 /// Derives lock rows from items batches (only `item_ids` when not empty) and probes them,
@@ -138,47 +165,26 @@ pub async fn derive(
         return Ok(());
     }
     let stores = Arc::new(Stores::new(base_dir, false));
-    let mut probes = Box::pin(probe(rows, stores, WORKERS));
-    let mut chunk = Chunker::new();
-    loop {
-        let next = tokio::select! {
-            () = token.cancelled() => return Ok(()),
-            p = probes.next() => p,
-        };
-        let Some(p) = next else { break };
-        let entry = LockEntry {
-            row: p.row,
-            error: p.error,
-        };
-        if let Some(rows) = chunk.push(entry) {
-            let elapsed_secs = start.elapsed().as_secs_f64();
-            let msg = Msg::LockRows {
-                generation,
-                rows,
-                elapsed_secs,
-            };
-            if tx.send(msg).await.is_err() {
-                return Ok(());
-            }
-        }
-    }
-    let elapsed_secs = start.elapsed().as_secs_f64();
-    let rows = chunk.take();
-    if !rows.is_empty() {
-        let msg = Msg::LockRows {
+    let entries = probe(rows, stores, WORKERS).map(|p| LockEntry {
+        row: p.row,
+        error: p.error,
+    });
+    forward(
+        entries,
+        &token,
+        &tx,
+        start,
+        |rows, elapsed_secs| Msg::LockRows {
             generation,
             rows,
             elapsed_secs,
-        };
-        let _ = tx.send(msg).await;
-    }
-    let _ = tx
-        .send(Msg::LockDone {
+        },
+        |elapsed_secs| Msg::LockDone {
             generation,
             elapsed_secs,
-        })
-        .await;
-    Ok(())
+        },
+    )
+    .await
 }
 
 /// Reads an asset-lock Parquet file's rows.
@@ -256,53 +262,33 @@ pub async fn validate_with(
     token: CancellationToken,
 ) -> anyhow::Result<()> {
     let start = Instant::now();
-    let mut results = Box::pin(
-        futures::stream::iter(rows)
-            .map(move |(index, row)| {
-                let stores = stores.clone();
-                async move {
-                    let (result, facts) = check_row(&row, &stores).await;
-                    ValidationEntry::new(index, result, facts)
-                }
-            })
-            .buffered(WORKERS),
-    );
-    let mut chunk = Chunker::new();
-    loop {
-        let next = tokio::select! {
-            () = token.cancelled() => return Ok(()),
-            r = results.next() => r,
-        };
-        let Some(entry) = next else { break };
-        if let Some(rows) = chunk.push(entry) {
-            let elapsed_secs = start.elapsed().as_secs_f64();
-            let msg = Msg::ValidationRows {
-                generation,
-                rows,
-                elapsed_secs,
-            };
-            if tx.send(msg).await.is_err() {
-                return Ok(());
+    // Results arrive as they complete (the pane orders them by lock row), so a slow host
+    // never holds finished rows back.
+    let results = futures::stream::iter(rows)
+        .map(move |(index, row)| {
+            let stores = stores.clone();
+            async move {
+                let (result, facts) = check_row(&row, &stores).await;
+                ValidationEntry::new(index, result, facts)
             }
-        }
-    }
-    let elapsed_secs = start.elapsed().as_secs_f64();
-    let rows = chunk.take();
-    if !rows.is_empty() {
-        let msg = Msg::ValidationRows {
+        })
+        .buffer_unordered(WORKERS);
+    forward(
+        results,
+        &token,
+        &tx,
+        start,
+        |rows, elapsed_secs| Msg::ValidationRows {
             generation,
             rows,
             elapsed_secs,
-        };
-        let _ = tx.send(msg).await;
-    }
-    let _ = tx
-        .send(Msg::ValidationDone {
+        },
+        |elapsed_secs| Msg::ValidationDone {
             generation,
             elapsed_secs,
-        })
-        .await;
-    Ok(())
+        },
+    )
+    .await
 }
 
 /// Writes a lock or JSON lines atomically; an existing target is left alone unless the

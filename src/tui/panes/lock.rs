@@ -25,20 +25,8 @@ pub struct LockEntry {
     pub error: Option<String>,
 }
 
-/// Where the pane's lock stands.
-#[derive(Debug, Clone, PartialEq)]
-pub enum LockPhase {
-    /// No lock yet.
-    Empty,
-    /// Probes (or a file read) are running.
-    Running,
-    /// Every row is in.
-    Done,
-    /// The user cancelled; the rows so far are kept.
-    Cancelled,
-    /// The derive or read could not go on.
-    Failed(String),
-}
+/// Where the pane's lock stands (derive or file read).
+pub use super::phase::RunPhase as LockPhase;
 
 /// The asset-lock pane state.
 #[derive(Debug, Clone)]
@@ -174,19 +162,8 @@ pub fn progress_label(done: usize, total: usize, rate_eta: Option<(f64, f64)>) -
 
 /// Draws the pane.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, pane: &LockPane, theme: &Theme) {
-    if area.height < 3 {
+    let Some((summary, gauge, body)) = super::phase::run_layout(area) else {
         return;
-    }
-    let summary = Rect { height: 1, ..area };
-    let gauge = Rect {
-        y: area.y + 1,
-        height: 1,
-        ..area
-    };
-    let body = Rect {
-        y: area.y + 2,
-        height: area.height - 2,
-        ..area
     };
     let state = match &pane.phase {
         LockPhase::Empty => "no lock".to_string(),

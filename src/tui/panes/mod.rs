@@ -2,6 +2,7 @@
 
 pub mod items;
 pub mod lock;
+pub mod phase;
 pub mod search;
 pub mod validation;
 pub mod validation_view;

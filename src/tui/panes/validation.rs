@@ -206,19 +206,7 @@ pub enum Shown {
 }
 
 /// Where a validation run stands.
-#[derive(Debug, Clone, PartialEq)]
-pub enum RunPhase {
-    /// Not validated yet.
-    Empty,
-    /// Results are arriving.
-    Running,
-    /// Every selected row is checked.
-    Done,
-    /// Cancelled; the results so far are kept.
-    Cancelled,
-    /// The run could not go on.
-    Failed(String),
-}
+pub use super::phase::RunPhase;
 
 /// The validation pane state.
 #[derive(Debug, Clone)]

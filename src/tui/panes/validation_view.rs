@@ -73,19 +73,8 @@ pub fn detail_lines(entry: &ValidationEntry, row: Option<&LockRow>) -> Vec<Strin
 
 /// Draws the pane.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, pane: &ValidationPane, theme: &Theme) {
-    if area.height < 3 {
+    let Some((summary, gauge, body)) = super::phase::run_layout(area) else {
         return;
-    }
-    let summary = Rect { height: 1, ..area };
-    let gauge = Rect {
-        y: area.y + 1,
-        height: 1,
-        ..area
-    };
-    let body = Rect {
-        y: area.y + 2,
-        height: area.height - 2,
-        ..area
     };
     let c = pane.counters();
     let mut spans = vec![
