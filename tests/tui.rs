@@ -601,6 +601,34 @@ fn search_pane_snapshots(
     insta::assert_snapshot!(name, render(&m));
 }
 
+/// Runs the real app loop (30 fps cap) into a `size` TestBackend until the script quits it;
+/// `each` sees the model after every frame. Returns the frames drawn and the last frame.
+async fn run_headless(
+    m: &mut Model,
+    rx: &mut tokio::sync::mpsc::Receiver<Msg>,
+    effects: &mut Effects,
+    size: (u16, u16),
+    mut each: impl FnMut(&Model),
+) -> (usize, String) {
+    let mut terminal = Terminal::new(TestBackend::new(size.0, size.1)).unwrap();
+    let mut frames = 0;
+    let mut last = String::new();
+    run_loop(m, rx, effects, 30, |model| {
+        frames += 1;
+        terminal
+            .draw(|f| {
+                view::draw(f, model);
+            })
+            .unwrap();
+        last = terminal.backend().to_string();
+        each(model);
+        Ok(())
+    })
+    .await
+    .unwrap();
+    (frames, last)
+}
+
 /// The real loop, headless: scripted task events and keys on paused time, frames into a
 /// TestBackend; the loop stays idle between events and quits on `q`.
 #[tokio::test(start_paused = true)]
@@ -639,21 +667,7 @@ async fn headless_app_loop_streams_draws_and_quits() {
         tx.send(key('G')).await.unwrap();
         tx.send(key('q')).await.unwrap();
     });
-    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
-    let mut frames = 0;
-    let mut last = String::new();
-    run_loop(&mut m, &mut rx, &mut effects, 30, |model| {
-        frames += 1;
-        terminal
-            .draw(|f| {
-                view::draw(f, model);
-            })
-            .unwrap();
-        last = terminal.backend().to_string();
-        Ok(())
-    })
-    .await
-    .unwrap();
+    let (frames, last) = run_headless(&mut m, &mut rx, &mut effects, (80, 24), |_| ()).await;
     script.await.unwrap();
     effects.tasks.shutdown().await;
     assert_eq!(m.items.total_rows, 40);
@@ -736,22 +750,12 @@ async fn headless_second_search_discards_the_first_ones_late_pages() {
         }
         tx.send(key('q')).await.unwrap();
     });
-    let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
-    let mut last = String::new();
-    run_loop(&mut m, &mut rx, &mut effects, 30, |model| {
-        terminal
-            .draw(|f| {
-                view::draw(f, model);
-            })
-            .unwrap();
-        last = terminal.backend().to_string();
+    let (_, last) = run_headless(&mut m, &mut rx, &mut effects, (100, 30), |model| {
         if model.items.generation != g1 && model.items.phase == Phase::Done {
             let _ = done_tx.send(true);
         }
-        Ok(())
     })
-    .await
-    .unwrap();
+    .await;
     script.await.unwrap();
     effects.tasks.shutdown().await;
     assert!(m.items.generation > g1);
@@ -1296,21 +1300,7 @@ async fn headless_validation_streams_and_keys_are_answered_between_batches() {
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
         tx.send(key('q')).await.unwrap();
     });
-    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
-    let mut frames = 0;
-    let mut last = String::new();
-    run_loop(&mut m, &mut rx, &mut effects, 30, |model| {
-        frames += 1;
-        terminal
-            .draw(|f| {
-                view::draw(f, model);
-            })
-            .unwrap();
-        last = terminal.backend().to_string();
-        Ok(())
-    })
-    .await
-    .unwrap();
+    let (frames, last) = run_headless(&mut m, &mut rx, &mut effects, (80, 24), |_| ()).await;
     script.await.unwrap();
     effects.tasks.shutdown().await;
     assert_eq!(m.validation.entries.len(), 40);
