@@ -1333,3 +1333,44 @@ fn a_new_lock_clears_old_results_and_drops_their_late_rows() {
     feed_results(&mut m, g, &rows[4..]);
     assert!(m.validation.entries.is_empty());
 }
+
+/// A lock file typed as the search source: the load task reports it holds a lock, and the
+/// console opens it in the lock pane instead of failing to read items from it; a stale
+/// report (an older load) is ignored.
+#[test]
+fn a_lock_source_opens_in_the_lock_pane() {
+    let mut m = model(80, 24);
+    m.search.form.source = "assets.lock.parquet".into();
+    let effects = update(&mut m, code(KeyCode::Enter));
+    assert!(
+        matches!(effects[0], Effect::LoadItems { .. }),
+        "{effects:?}"
+    );
+    let generation = m.items.generation;
+    let stale = update(
+        &mut m,
+        Msg::SourceHasLock {
+            generation: generation - 1,
+            lock: "old.parquet".into(),
+            base_dir: ".".into(),
+            has_items: false,
+        },
+    );
+    assert!(stale.is_empty());
+    let effects = update(
+        &mut m,
+        Msg::SourceHasLock {
+            generation,
+            lock: "assets.lock.parquet".into(),
+            base_dir: "/work".into(),
+            has_items: false,
+        },
+    );
+    assert!(
+        matches!(&effects[..], [Effect::OpenLock { path, .. }] if path.ends_with("assets.lock.parquet")),
+        "{effects:?}"
+    );
+    assert_eq!(m.focus, PaneId::Lock);
+    assert_eq!(m.items.phase, Phase::Empty);
+    assert_eq!(m.lock.base_dir, std::path::Path::new("/work"));
+}

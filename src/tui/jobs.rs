@@ -77,6 +77,33 @@ pub async fn load_items(
         let fail = |error: String| {
             let _ = tx.blocking_send(Msg::ItemsFailed { generation, error });
         };
+        // A lock file opens in the lock pane; a package directory opens both panes.
+        let path = match super::lock_jobs::classify_source(&path.display().to_string()) {
+            super::lock_jobs::Source::Items(_) => path,
+            super::lock_jobs::Source::Lock(lock) => {
+                let base_dir = std::env::current_dir().unwrap_or_default();
+                let _ = tx.blocking_send(Msg::SourceHasLock {
+                    generation,
+                    lock,
+                    base_dir,
+                    has_items: false,
+                });
+                return;
+            }
+            super::lock_jobs::Source::Package { items, lock } => {
+                let base_dir = lock.parent().map(PathBuf::from).unwrap_or_default();
+                let msg = Msg::SourceHasLock {
+                    generation,
+                    lock,
+                    base_dir,
+                    has_items: true,
+                };
+                if tx.blocking_send(msg).is_err() {
+                    return;
+                }
+                items
+            }
+        };
         let (schema, batches) = match open_items(&path, filter) {
             Ok(x) => x,
             Err(e) => return fail(format!("{e:#}")),
@@ -178,4 +205,54 @@ pub async fn save_history(state_dir: PathBuf, history: Vec<SearchForm>) -> anyho
         Ok(())
     })
     .await?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lock::LockRow;
+    use crate::tui::lock_jobs::write_now;
+    use crate::tui::msg::{WriteContent, WriteRequest};
+
+    /// A lock file given as an items source is reported for the lock pane, not read as items.
+    #[tokio::test]
+    async fn a_lock_file_source_is_reported_as_a_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = dir.path().join("assets.lock.parquet");
+        let row = LockRow {
+            item_id: "i".into(),
+            asset_key: "a".into(),
+            ..Default::default()
+        };
+        let request = WriteRequest {
+            path: lock.clone(),
+            overwrite: false,
+            content: WriteContent::Lock(vec![row]),
+            done_text: String::new(),
+        };
+        assert!(write_now(&request).unwrap());
+        let (tx, mut rx) = mpsc::channel(4);
+        let filter = ItemFilter::new(&[], &[], &[]);
+        load_items(
+            7,
+            lock.clone(),
+            filter,
+            None,
+            None,
+            tx,
+            CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+        match rx.recv().await {
+            Some(Msg::SourceHasLock {
+                generation: 7,
+                lock: got,
+                has_items: false,
+                ..
+            }) => assert_eq!(got, lock),
+            other => panic!("expected SourceHasLock, got {other:?}"),
+        }
+        assert!(rx.recv().await.is_none(), "nothing else is sent");
+    }
 }

@@ -225,6 +225,18 @@ pub enum Msg {
         /// Seconds since the load started.
         elapsed_secs: f64,
     },
+    /// The source of a load turned out to hold an asset lock (a lock Parquet file, or a
+    /// package directory whose items keep loading): open it in the lock pane.
+    SourceHasLock {
+        /// The load it belongs to.
+        generation: u64,
+        /// The lock file.
+        lock: PathBuf,
+        /// Where its relative `file` keys resolve.
+        base_dir: PathBuf,
+        /// Whether items keep arriving for this load (a package) or not (a bare lock).
+        has_items: bool,
+    },
     /// A load failed.
     ItemsFailed {
         /// The load it belongs to.

@@ -83,6 +83,24 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             }
             vec![]
         }
+        Msg::SourceHasLock {
+            generation,
+            lock,
+            base_dir,
+            has_items,
+        } => {
+            if generation != model.items.generation {
+                return vec![];
+            }
+            if !has_items {
+                model.items.phase = Phase::Empty;
+            }
+            let effects = super::lock_update::open_lock(model, lock, base_dir);
+            if !has_items {
+                model.focus = PaneId::Lock;
+            }
+            effects
+        }
         Msg::ItemsFailed { generation, error } => {
             if generation == model.items.generation {
                 model.items.phase = Phase::Failed(error.clone());
