@@ -11,6 +11,7 @@ use arrow_schema::{DataType, TimeUnit};
 use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
+use super::panes::cell::table_cell;
 use super::panes::items::{RowRef, SortSpec, ViewSpec};
 use crate::preview::{cell_json, cell_text};
 use crate::stac::shape::RESERVED;
@@ -83,7 +84,7 @@ pub fn compute_view(
             if !needle.is_empty()
                 && !filter_cols
                     .iter()
-                    .any(|c| cell_text(*c, r).to_lowercase().contains(&needle))
+                    .any(|c| table_cell(*c, r).to_lowercase().contains(&needle))
             {
                 continue;
             }

@@ -16,7 +16,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 
-use crate::preview::cell_text;
+use super::cell::table_cell;
 use crate::tui::theme::{Role, Theme};
 
 /// Columns hidden until the user shows them (long or structural values).
@@ -354,7 +354,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, pane: &ItemsPane, theme: &Theme) 
             .get(r.batch as usize)
             .and_then(|b| b.column_by_name(name))
         {
-            Some(column) => cell_text(column.as_ref(), r.row as usize),
+            Some(column) => table_cell(column.as_ref(), r.row as usize),
             None => String::new(),
         }
     };

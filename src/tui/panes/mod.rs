@@ -1,5 +1,6 @@
 //! One module per pane: its state and its (pure) view.
 
+pub mod cell;
 pub mod items;
 pub mod lock;
 pub mod phase;
