@@ -176,3 +176,38 @@ fn a_stalled_registry_ends_in_a_timeout_error() {
         .collect();
     assert!(leftovers.is_empty(), "staging removed: {leftovers:?}");
 }
+
+/// An open registry is not probed (`GET /v2/`) before every request: oci-client re-probes
+/// while it holds credentials but no token, which on a registry that needs none doubled the
+/// round trips. Now a push probes once; a pull once, plus once per manifest read (oci-client's
+/// manifest call takes credentials and re-probes), whatever the number of blobs.
+#[test]
+fn an_open_registry_is_not_probed_before_every_request() {
+    let Some((registry, work, pkg, _)) = setup() else {
+        return;
+    };
+    let seen = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let log = seen.clone();
+    let proxy = FaultProxy::with_rule(registry.addr(), move |r| {
+        log.lock()
+            .unwrap()
+            .push(format!("{} {}", r.method, r.target));
+        Fault::Pass
+    });
+    let target = format!("{}/pkgs/probes:v1", proxy.addr());
+    let take = || std::mem::take(&mut *seen.lock().unwrap());
+    let probes = |requests: &[String]| requests.iter().filter(|r| *r == "GET /v2/").count();
+
+    push(&pkg, &target, &[]).success();
+    let pushed = take();
+    assert_eq!(probes(&pushed), 1, "{pushed:#?}");
+    assert!(pushed.len() > 5, "a push is many requests: {pushed:#?}");
+
+    let out = work.path().join("pulled");
+    pull(&target, &out, &[]).success();
+    let pulled = take();
+    let blobs = pulled.iter().filter(|r| r.contains("/blobs/")).count();
+    assert!(blobs >= 3, "the package's blobs were pulled: {pulled:#?}");
+    assert_eq!(probes(&pulled), 2, "{pulled:#?}");
+    assert_eq!(tree(&out), shipped(&pkg));
+}

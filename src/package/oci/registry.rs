@@ -21,7 +21,8 @@ use futures::{StreamExt, TryStreamExt};
 use oci_client::client::{ClientConfig, ClientProtocol};
 use oci_client::errors::OciDistributionError;
 use oci_client::manifest::OciDescriptor;
-use oci_client::{Client, Reference};
+use oci_client::secrets::RegistryAuth;
+use oci_client::{Client, Reference, RegistryOperation};
 use reqwest::header::HeaderValue;
 
 use super::auth::{CredentialSource, Credentials};
@@ -59,9 +60,29 @@ pub struct RegistryOptions {
 /// A connection to one repository.
 pub struct RegistryTransport {
     client: Client,
+    /// The client for manifest reads. `pull_manifest_raw` stores the credentials it is given,
+    /// which would bring back a probe per request, so on an open registry it gets its own
+    /// client (its own credential store) and the blob traffic stays probe-free.
+    manifest_client: Client,
     reference: Reference,
     credentials: Credentials,
     timeout: Duration,
+}
+
+/// Whether anonymous access meets a registry that asks for no credentials at all.
+///
+/// oci-client probes `GET /v2/` before every request for which it holds credentials but no
+/// token; on a registry that needs none the probe never yields a token, so every request paid
+/// an extra round trip (13 probes in one measured push). One probe here, on a throwaway
+/// client, settles it: an open registry gets no stored credentials, and only manifest reads
+/// probe. Registries that hand out anonymous bearer tokens, and any probe failure, keep the
+/// token flow.
+async fn is_open_registry(probe: &Client, reference: &Reference, auth: &RegistryAuth) -> bool {
+    matches!(auth, RegistryAuth::Anonymous)
+        && matches!(
+            probe.auth(reference, auth, RegistryOperation::Pull).await,
+            Ok(None)
+        )
 }
 
 impl RegistryTransport {
@@ -72,28 +93,38 @@ impl RegistryTransport {
         credentials: Credentials,
     ) -> Result<Self> {
         let timeout = options.timeout.unwrap_or(READ_TIMEOUT);
-        let config = ClientConfig {
-            protocol: if options.plain_http {
-                ClientProtocol::Http
-            } else {
-                ClientProtocol::Https
-            },
-            accept_invalid_certificates: options.insecure,
-            use_monolithic_push: true,
-            platform_resolver: None,
-            connect_timeout: Some(CONNECT_TIMEOUT),
-            read_timeout: Some(timeout),
-            user_agent: concat!("stacpkg/", env!("CARGO_PKG_VERSION")),
-            ..ClientConfig::default()
+        let make_client = || {
+            let config = ClientConfig {
+                protocol: if options.plain_http {
+                    ClientProtocol::Http
+                } else {
+                    ClientProtocol::Https
+                },
+                accept_invalid_certificates: options.insecure,
+                use_monolithic_push: true,
+                platform_resolver: None,
+                connect_timeout: Some(CONNECT_TIMEOUT),
+                read_timeout: Some(timeout),
+                user_agent: concat!("stacpkg/", env!("CARGO_PKG_VERSION")),
+                ..ClientConfig::default()
+            };
+            Client::try_from(config)
+                .map_err(|e| Error::oci(reference.to_string(), format!("HTTP client: {e}")))
         };
-        let client = Client::try_from(config)
-            .map_err(|e| Error::oci(reference.to_string(), format!("HTTP client: {e}")))?;
-        client
-            .store_auth_if_needed(reference.resolve_registry(), &credentials.auth)
-            .await;
+        let client = make_client()?;
+        let manifest_client =
+            if is_open_registry(&make_client()?, &reference, &credentials.auth).await {
+                make_client()?
+            } else {
+                client
+                    .store_auth_if_needed(reference.resolve_registry(), &credentials.auth)
+                    .await;
+                client.clone()
+            };
         tracing::debug!("registry {}: {:?}", reference.registry(), credentials);
         Ok(Self {
             client,
+            manifest_client,
             reference,
             credentials,
             timeout,
@@ -240,8 +271,11 @@ impl RegistryTransport {
     /// The manifest (or index) the reference names, and its digest.
     pub async fn get_manifest(&self) -> Result<(Bytes, String)> {
         self.retrying("fetching the manifest", || {
-            self.client
-                .pull_manifest_raw(&self.reference, &self.credentials.auth, MANIFEST_ACCEPT)
+            self.manifest_client.pull_manifest_raw(
+                &self.reference,
+                &self.credentials.auth,
+                MANIFEST_ACCEPT,
+            )
         })
         .await
     }
@@ -255,8 +289,11 @@ impl RegistryTransport {
         );
         let (bytes, _) = self
             .retrying(&format!("fetching manifest {digest}"), || {
-                self.client
-                    .pull_manifest_raw(&child, &self.credentials.auth, MANIFEST_ACCEPT)
+                self.manifest_client.pull_manifest_raw(
+                    &child,
+                    &self.credentials.auth,
+                    MANIFEST_ACCEPT,
+                )
             })
             .await?;
         Ok(bytes)
