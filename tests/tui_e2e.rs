@@ -403,7 +403,8 @@ fn demo_validate_shows_the_bundled_drift() {
         "{screen}"
     );
     tmux.keys(&["p"]);
-    let screen = tmux.wait_for("problems only");
+    // The summary line's marker, not the hint bar's `p problems only`.
+    let screen = tmux.wait_for("unreachable · problems only");
     for drift in [
         "drifted: missing",
         "drifted: size, etag",
