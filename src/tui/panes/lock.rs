@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, LineGauge, Paragraph, Row, Table};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 
 use crate::lock::LockRow;
@@ -189,25 +189,11 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, pane: &LockPane, theme: &Theme) {
     if pane.phase != LockPhase::Empty {
         let rate_eta = pane.rate_and_eta().filter(|_| pane.is_running());
         let (label, ratio) = progress_label(pane.entries.len(), pane.total, rate_eta);
-        frame.render_widget(
-            LineGauge::default()
-                .ratio(ratio)
-                .label(label)
-                .filled_style(theme.style(Role::Good))
-                .unfilled_style(theme.style(Role::Dim)),
-            gauge,
-        );
+        super::phase::draw_gauge(frame, gauge, label, ratio, theme);
     }
     if let LockPhase::Failed(error) = &pane.phase {
         if pane.entries.is_empty() {
-            let text = vec![
-                Line::styled("✗ the lock could not be made", theme.style(Role::Bad)),
-                Line::raw(error.clone()),
-            ];
-            frame.render_widget(
-                Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: false }),
-                body,
-            );
+            super::phase::draw_failure(frame, body, "the lock could not be made", error, theme);
             return;
         }
     }

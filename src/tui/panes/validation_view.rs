@@ -3,7 +3,7 @@
 
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, LineGauge, Paragraph, Row, Table};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 
 use super::lock::{progress_label, size_text};
@@ -119,24 +119,10 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, pane: &ValidationPane, theme: &Th
             RunPhase::Done => label.push_str(" · done"),
             _ => {}
         }
-        frame.render_widget(
-            LineGauge::default()
-                .ratio(ratio)
-                .label(label)
-                .filled_style(theme.style(Role::Good))
-                .unfilled_style(theme.style(Role::Dim)),
-            gauge,
-        );
+        super::phase::draw_gauge(frame, gauge, label, ratio, theme);
     }
     if let RunPhase::Failed(error) = &pane.phase {
-        let text = vec![
-            Line::styled("✗ validation could not run", theme.style(Role::Bad)),
-            Line::raw(error.clone()),
-        ];
-        frame.render_widget(
-            Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: false }),
-            body,
-        );
+        super::phase::draw_failure(frame, body, "validation could not run", error, theme);
         return;
     }
     if pane.shown.is_empty() {
