@@ -146,35 +146,19 @@ async fn run_async(options: Options, dirs: Dirs, keymap: Keymap) -> anyhow::Resu
         .as_ref()
         .map(|d| d.items_path.display().to_string())
         .or(options.source);
-    let (items, lock) = match source.map(|s| lock_jobs::classify_source(&s)) {
-        None => (None, None),
-        Some(lock_jobs::Source::Items(s)) => (Some(s), None),
-        Some(lock_jobs::Source::Lock(path)) => {
-            let base = std::env::current_dir().context("reading the working directory")?;
-            (None, Some((path, base)))
-        }
-        Some(lock_jobs::Source::Package { items, lock }) => {
-            let base = lock.parent().map(PathBuf::from).unwrap_or_default();
-            (Some(items.display().to_string()), Some((lock, base)))
-        }
-    };
-    let lock = lock.or_else(|| {
-        let d = demo.as_ref()?;
-        Some((d.lock_path.clone()?, d.items_path.parent()?.to_path_buf()))
-    });
-    let has_items = items.is_some();
-    if let Some(source) = items {
+    // The load task tells items from a lock file or a package directory (and opens those in
+    // the lock pane), so the source is classified once, off the UI thread.
+    if let Some(source) = source {
         model.search.form.source = source;
         for effect in update::run_search(&mut model) {
             effects.run(effect);
         }
     }
-    if let Some((path, base)) = lock {
-        for effect in lock_update::open_lock(&mut model, path, base) {
-            effects.run(effect);
-        }
-        if !has_items {
-            model.focus = msg::PaneId::Lock;
+    if let Some(d) = &demo {
+        if let (Some(path), Some(base)) = (d.lock_path.clone(), d.items_path.parent()) {
+            for effect in lock_update::open_lock(&mut model, path, base.to_path_buf()) {
+                effects.run(effect);
+            }
         }
     }
     if let Some(d) = &demo {
