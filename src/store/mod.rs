@@ -200,19 +200,27 @@ impl Stores {
         let force_http = self.truthy("STACPKG_OBSTORE_ALLOW_HTTP");
         let retry = retry::retry_config(&self.limits);
         let limits = &self.limits;
+        // Every backend gets the same client options, retries and Retry-After connector.
+        macro_rules! configured {
+            ($builder:expr, $allow_http:expr) => {
+                Arc::new(
+                    $builder
+                        .with_client_options(retry::client_options(
+                            $allow_http,
+                            self.streaming,
+                            limits,
+                        ))
+                        .with_retry(retry)
+                        .with_http_connector(retry::RetryAfterConnector)
+                        .build()
+                        .map_err(store_err)?,
+                )
+            };
+        }
         let store: Arc<dyn ObjectStore> = match store_type {
-            StoreType::Http | StoreType::Https => Arc::new(
-                HttpBuilder::new()
-                    .with_url(container.trim_end_matches('/'))
-                    .with_client_options(retry::client_options(
-                        *store_type == StoreType::Http || force_http,
-                        self.streaming,
-                        limits,
-                    ))
-                    .with_retry(retry)
-                    .with_http_connector(retry::RetryAfterConnector)
-                    .build()
-                    .map_err(store_err)?,
+            StoreType::Http | StoreType::Https => configured!(
+                HttpBuilder::new().with_url(container.trim_end_matches('/')),
+                *store_type == StoreType::Http || force_http
             ),
             StoreType::S3 => {
                 let settings = env::s3_settings(container, endpoint.as_deref(), &*self.env)?;
@@ -235,18 +243,7 @@ impl Stores {
                 if let Some(region) = &settings.region {
                     builder = builder.with_region(region);
                 }
-                Arc::new(
-                    builder
-                        .with_client_options(retry::client_options(
-                            allow_http,
-                            self.streaming,
-                            limits,
-                        ))
-                        .with_retry(retry)
-                        .with_http_connector(retry::RetryAfterConnector)
-                        .build()
-                        .map_err(store_err)?,
-                )
+                configured!(builder, allow_http)
             }
             StoreType::Gs => {
                 let key = (self.env)("GOOGLE_SERVICE_ACCOUNT_KEY").unwrap_or_default();
@@ -255,18 +252,9 @@ impl Stores {
                     || self.truthy("GOOGLE_ALLOW_HTTP")
                     || base.starts_with("http://")
                     || key.contains("\"http://");
-                Arc::new(
-                    GoogleCloudStorageBuilder::from_env()
-                        .with_bucket_name(container)
-                        .with_client_options(retry::client_options(
-                            allow_http,
-                            self.streaming,
-                            limits,
-                        ))
-                        .with_retry(retry)
-                        .with_http_connector(retry::RetryAfterConnector)
-                        .build()
-                        .map_err(store_err)?,
+                configured!(
+                    GoogleCloudStorageBuilder::from_env().with_bucket_name(container),
+                    allow_http
                 )
             }
             StoreType::Az => {
@@ -282,19 +270,7 @@ impl Stores {
                     || self.truthy("AZURE_STORAGE_USE_EMULATOR")
                     || self.truthy("AZURE_ALLOW_HTTP")
                     || endpoint.starts_with("http://");
-                Arc::new(
-                    MicrosoftAzureBuilder::from_env()
-                        .with_url(url)
-                        .with_client_options(retry::client_options(
-                            allow_http,
-                            self.streaming,
-                            limits,
-                        ))
-                        .with_retry(retry)
-                        .with_http_connector(retry::RetryAfterConnector)
-                        .build()
-                        .map_err(store_err)?,
-                )
+                configured!(MicrosoftAzureBuilder::from_env().with_url(url), allow_http)
             }
             StoreType::File => self.local.clone(),
         };
