@@ -137,6 +137,30 @@ fn validating_model(loaded: usize, grouped: bool) -> (Model, u64) {
     (m, generation)
 }
 
+/// One validation chunk into the model, then a key, then a frame: what a key waits for at most.
+fn chunk_key_frame(
+    m: &mut Model,
+    terminal: &mut Terminal<TestBackend>,
+    generation: u64,
+    rows: Vec<ValidationEntry>,
+    key: KeyEvent,
+) {
+    update(
+        m,
+        Msg::ValidationRows {
+            generation,
+            rows,
+            elapsed_secs: 1.0,
+        },
+    );
+    update(m, Msg::Key(key));
+    terminal
+        .draw(|f| {
+            black_box(view::draw(f, m));
+        })
+        .expect("draw");
+}
+
 fn key_during_ingest(c: &mut Criterion) {
     let mut group = c.benchmark_group("validation ingest");
     for grouped in [false, true] {
@@ -158,20 +182,7 @@ fn key_during_ingest(c: &mut Criterion) {
                     let mut m = base.clone();
                     let rows = chunk.clone();
                     let start = Instant::now();
-                    update(
-                        &mut m,
-                        Msg::ValidationRows {
-                            generation,
-                            rows,
-                            elapsed_secs: 1.0,
-                        },
-                    );
-                    update(&mut m, Msg::Key(key));
-                    terminal
-                        .draw(|f| {
-                            black_box(view::draw(f, &m));
-                        })
-                        .expect("draw");
+                    chunk_key_frame(&mut m, &mut terminal, generation, rows, key);
                     total += start.elapsed();
                 }
                 total
@@ -191,20 +202,7 @@ fn key_during_ingest(c: &mut Criterion) {
             b.iter(|| {
                 let (mut m, generation) = validating_model(0, true);
                 for rows in chunks.clone() {
-                    update(
-                        &mut m,
-                        Msg::ValidationRows {
-                            generation,
-                            rows,
-                            elapsed_secs: 1.0,
-                        },
-                    );
-                    update(&mut m, Msg::Key(key));
-                    terminal
-                        .draw(|f| {
-                            black_box(view::draw(f, &m));
-                        })
-                        .expect("draw");
+                    chunk_key_frame(&mut m, &mut terminal, generation, rows, key);
                 }
                 assert_eq!(m.validation.entries.len(), RESULTS);
             })
