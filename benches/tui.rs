@@ -17,11 +17,13 @@ use ratatui::Terminal;
 use stacpkg::lock::validate::Validation;
 use stacpkg::stac::read::{NdjsonItems, ReadOptions};
 use stacpkg::store::probe::Facts;
+use stacpkg::tui::command::{Command, PaneId};
 use stacpkg::tui::keymap::Keymap;
-use stacpkg::tui::lock_jobs::ROWS_PER_MSG;
 use stacpkg::tui::model::Model;
-use stacpkg::tui::msg::{Command, Msg, PaneId};
-use stacpkg::tui::panes::validation::{GroupBy, ValidationEntry};
+use stacpkg::tui::msg::Msg;
+use stacpkg::tui::panes::items::ItemsMsg;
+use stacpkg::tui::panes::validation::{GroupBy, ValidationEntry, ValidationMsg};
+use stacpkg::tui::tasks::forward::ROWS_PER_MSG;
 use stacpkg::tui::theme::Theme;
 use stacpkg::tui::update::update;
 use stacpkg::tui::view;
@@ -41,7 +43,7 @@ fn loaded_model() -> Model {
     update(&mut m, Msg::Command(Command::RunSearch));
     let generation = m.items.generation;
     let schema = batches[0].schema();
-    update(&mut m, Msg::ItemsOpened { generation, schema });
+    update(&mut m, Msg::Items(ItemsMsg::Opened { generation, schema }));
     let mut rows = 0;
     while rows < ROWS {
         for b in &batches {
@@ -49,11 +51,11 @@ fn loaded_model() -> Model {
             rows += b.num_rows();
             update(
                 &mut m,
-                Msg::ItemsBatch {
+                Msg::Items(ItemsMsg::Batch {
                     generation,
                     batch: b,
                     elapsed_secs: 1.0,
-                },
+                }),
             );
         }
     }
@@ -127,11 +129,11 @@ fn validating_model(loaded: usize, grouped: bool) -> (Model, u64) {
         let rows = chunk.iter().map(|&i| validation_entry(i)).collect();
         update(
             &mut m,
-            Msg::ValidationRows {
+            Msg::Validation(ValidationMsg::Rows {
                 generation,
                 rows,
                 elapsed_secs: 1.0,
-            },
+            }),
         );
     }
     (m, generation)
@@ -147,11 +149,11 @@ fn chunk_key_frame(
 ) {
     update(
         m,
-        Msg::ValidationRows {
+        Msg::Validation(ValidationMsg::Rows {
             generation,
             rows,
             elapsed_secs: 1.0,
-        },
+        }),
     );
     update(m, Msg::Key(key));
     terminal

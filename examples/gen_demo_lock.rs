@@ -12,13 +12,13 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use futures::StreamExt;
+use stacpkg::demo::fileserver::{read_manifest, serve_with};
+use stacpkg::demo::rebase_rows;
+use stacpkg::demo::DEMO_BASE;
 use stacpkg::lock::derive::{probe, rows_from_items, AssetSelection};
 use stacpkg::lock::schema::{rows_to_batch, LockParquetWriter};
 use stacpkg::stac::read::{NdjsonItems, ReadOptions};
 use stacpkg::store::Stores;
-use stacpkg::tui::demo::DEMO_BASE;
-use stacpkg::tui::fileserver::{read_manifest, serve_with};
-use stacpkg::tui::lock_jobs::rebase_rows;
 
 fn main() -> anyhow::Result<()> {
     let dir = PathBuf::from(std::env::args().nth(1).unwrap_or("assets/demo".into()));

@@ -11,12 +11,16 @@ use ratatui::Terminal;
 use rstest::rstest;
 use stacpkg::stac::read::{NdjsonItems, ReadOptions};
 use stacpkg::tui::app::{run_loop, Effects};
+use stacpkg::tui::command::{Command, PaneId};
 use stacpkg::tui::keymap::Keymap;
 use stacpkg::tui::model::{Model, Popup};
-use stacpkg::tui::msg::{Command, Effect, Msg, PaneId};
-use stacpkg::tui::panes::items::Phase;
-use stacpkg::tui::panes::search::{ApiSearch, PickerList};
-use stacpkg::tui::tasks::TaskManager;
+use stacpkg::tui::msg::{Effect, Msg};
+use stacpkg::tui::panes::items::{ItemsEffect, ItemsMsg, Phase};
+use stacpkg::tui::panes::lock::{LockEffect, LockMsg};
+use stacpkg::tui::panes::search::form::ApiSearch;
+use stacpkg::tui::panes::search::{PickerList, SearchEffect, SearchMsg};
+use stacpkg::tui::panes::validation::{ValidationEffect, ValidationMsg};
+use stacpkg::tui::tasks::TaskEnd;
 use stacpkg::tui::theme::Theme;
 use stacpkg::tui::update::update;
 use stacpkg::tui::view;
@@ -55,22 +59,22 @@ fn start_load(m: &mut Model) -> u64 {
     m.search.form.source = "demo.ndjson".into();
     let effects = update(m, Msg::Command(Command::RunSearch));
     match &effects[0] {
-        Effect::LoadItems { generation, .. } => *generation,
+        Effect::Search(SearchEffect::LoadLocal { generation, .. }) => *generation,
         e => panic!("expected LoadItems, got {e:?}"),
     }
 }
 
 fn feed(m: &mut Model, generation: u64, batches: &[RecordBatch]) -> Vec<Effect> {
     let schema = batches[0].schema();
-    let mut effects = update(m, Msg::ItemsOpened { generation, schema });
+    let mut effects = update(m, Msg::Items(ItemsMsg::Opened { generation, schema }));
     for b in batches {
         effects.extend(update(
             m,
-            Msg::ItemsBatch {
+            Msg::Items(ItemsMsg::Batch {
                 generation,
                 batch: b.clone(),
                 elapsed_secs: 0.5,
-            },
+            }),
         ));
     }
     effects
@@ -78,22 +82,22 @@ fn feed(m: &mut Model, generation: u64, batches: &[RecordBatch]) -> Vec<Effect> 
 
 /// Runs a ComputeView effect the way the task layer does, and feeds the answer back.
 fn compute(m: &mut Model, effect: &Effect) {
-    let Effect::ComputeView {
+    let Effect::Items(ItemsEffect::ComputeView {
         generation,
         batches,
         spec,
-    } = effect
+    }) = effect
     else {
         panic!("expected ComputeView, got {effect:?}")
     };
     let token = tokio_util::sync::CancellationToken::new();
-    let rows = stacpkg::tui::compute::compute_view(batches, spec, &token).unwrap();
+    let rows = stacpkg::tui::panes::items::order::compute_view(batches, spec, &token).unwrap();
     update(
         m,
-        Msg::ViewComputed {
+        Msg::Items(ItemsMsg::ViewComputed {
             generation: *generation,
             rows: Arc::new(rows),
-        },
+        }),
     );
 }
 
@@ -115,10 +119,10 @@ fn a_load_streams_rows_and_stale_generations_are_dropped() {
     feed(&mut m, g2, &batches);
     update(
         &mut m,
-        Msg::ItemsDone {
+        Msg::Items(ItemsMsg::Done {
             generation: g2,
             elapsed_secs: 1.0,
-        },
+        }),
     );
     assert_eq!(m.items.phase, Phase::Done);
     assert_eq!(m.items.total_rows, 30);
@@ -176,7 +180,10 @@ fn filter_input_help_and_quit_confirmation() {
     assert!(m.items.marked.is_empty());
     let effects = update(&mut m, code(KeyCode::Enter));
     assert_eq!(m.items.filter, "uav");
-    assert!(matches!(effects[0], Effect::ComputeView { .. }));
+    assert!(matches!(
+        effects[0],
+        Effect::Items(ItemsEffect::ComputeView { .. })
+    ));
     update(&mut m, key('?'));
     assert_eq!(m.popup, Some(Popup::Help { scroll: 0 }));
     update(&mut m, code(KeyCode::Esc));
@@ -205,7 +212,10 @@ fn enter_opens_the_items_json_and_esc_cancels_a_running_load() {
     assert!(json["geometry"]["coordinates"].is_array());
     update(&mut m, code(KeyCode::Esc));
     let effects = update(&mut m, code(KeyCode::Esc));
-    assert!(matches!(effects[0], Effect::CancelLoad));
+    assert!(matches!(
+        effects[0],
+        Effect::Search(SearchEffect::CancelLoad)
+    ));
     assert_eq!(m.items.phase, Phase::Done);
     // Late batches of the cancelled load are dropped.
     feed(&mut m, g, &demo_batches(10, 10));
@@ -219,9 +229,14 @@ fn start_api_search(m: &mut Model, url: &str) -> (u64, ApiSearch) {
     m.search.form.datetime = "2018-01-01/..".into();
     m.search.form.max_items = "100".into();
     let effects = update(m, Msg::Command(Command::RunSearch));
-    assert!(matches!(effects[1], Effect::SaveHistory(_)), "{effects:?}");
+    assert!(
+        matches!(effects[1], Effect::Search(SearchEffect::SaveHistory(_))),
+        "{effects:?}"
+    );
     match &effects[0] {
-        Effect::SearchApi { generation, search } => (*generation, search.clone()),
+        Effect::Search(SearchEffect::SearchApi { generation, search }) => {
+            (*generation, (**search).clone())
+        }
         e => panic!("expected SearchApi, got {e:?}"),
     }
 }
@@ -246,16 +261,19 @@ fn a_url_source_runs_an_api_search_and_esc_cancels_it() {
     feed(&mut m, g, &batches[..1]);
     update(
         &mut m,
-        Msg::SearchPage {
+        Msg::Search(SearchMsg::Page {
             generation: g,
             pages: 1,
             matched: Some(57),
-        },
+        }),
     );
     assert_eq!(m.search.progress.unwrap().1.matched, Some(57));
     // Esc cancels: the task is told, and pages still in flight are dropped.
     let effects = update(&mut m, code(KeyCode::Esc));
-    assert!(matches!(effects[..], [Effect::CancelLoad]), "{effects:?}");
+    assert!(
+        matches!(effects[..], [Effect::Search(SearchEffect::CancelLoad)]),
+        "{effects:?}"
+    );
     assert_eq!(m.items.phase, Phase::Done);
     feed(&mut m, g, &batches[1..]);
     assert_eq!(m.items.total_rows, 10);
@@ -294,10 +312,10 @@ fn a_failed_search_is_one_line_in_the_status_bar_and_the_pane() {
     let error = "landing page http://127.0.0.1:9/: connection refused".to_string();
     update(
         &mut m,
-        Msg::ItemsFailed {
+        Msg::Items(ItemsMsg::Failed {
             generation: g,
             error: error.clone(),
-        },
+        }),
     );
     assert_eq!(m.items.phase, Phase::Failed(error.clone()));
     assert_eq!(m.status.as_ref().unwrap().text, error);
@@ -315,7 +333,7 @@ fn the_collections_picker_fills_the_collections_field() {
     m.search.form.source = "http://127.0.0.1:9/stac".into();
     m.search.form.collections = "sentinel-2".into();
     let effects = update(&mut m, key('c'));
-    let Effect::LoadCollections { generation, source } = &effects[0] else {
+    let Effect::Search(SearchEffect::LoadCollections { generation, source }) = &effects[0] else {
         panic!("expected LoadCollections, got {effects:?}")
     };
     assert_eq!(source, "http://127.0.0.1:9/stac");
@@ -328,18 +346,18 @@ fn the_collections_picker_fills_the_collections_field() {
     // A stale answer is ignored.
     update(
         &mut m,
-        Msg::CollectionsLoaded {
+        Msg::Search(SearchMsg::CollectionsLoaded {
             generation: generation - 1,
             result: Ok(vec![]),
-        },
+        }),
     );
     assert_eq!(m.search.picker.as_ref().unwrap().list, PickerList::Loading);
     update(
         &mut m,
-        Msg::CollectionsLoaded {
+        Msg::Search(SearchMsg::CollectionsLoaded {
             generation: *generation,
             result: Ok(list),
-        },
+        }),
     );
     update(&mut m, key(' ')); // landsat
     update(&mut m, key('j')); // sentinel-2 (space moved to naip)
@@ -351,15 +369,15 @@ fn the_collections_picker_fills_the_collections_field() {
     assert_eq!(m.focus, PaneId::Search);
     // An endpoint that cannot list them says why.
     let effects = update(&mut m, key('c'));
-    let Effect::LoadCollections { generation, .. } = &effects[0] else {
+    let Effect::Search(SearchEffect::LoadCollections { generation, .. }) = &effects[0] else {
         panic!("expected LoadCollections")
     };
     update(
         &mut m,
-        Msg::CollectionsLoaded {
+        Msg::Search(SearchMsg::CollectionsLoaded {
             generation: *generation,
             result: Err("collections http://127.0.0.1:9/stac/collections: HTTP 404".into()),
-        },
+        }),
     );
     assert!(matches!(
         &m.search.picker.as_ref().unwrap().list,
@@ -419,19 +437,19 @@ fn items_in(state: &str, w: u16, h: u16) -> Model {
             feed(&mut m, g, &batches);
             update(
                 &mut m,
-                Msg::ItemsDone {
+                Msg::Items(ItemsMsg::Done {
                     generation: g,
                     elapsed_secs: 0.25,
-                },
+                }),
             );
         }
         "error" => {
             update(
                 &mut m,
-                Msg::ItemsFailed {
+                Msg::Items(ItemsMsg::Failed {
                     generation: g,
                     error: "demo.ndjson: line 3: expected value at column 1".into(),
-                },
+                }),
             );
         }
         other => panic!("unknown state {other}"),
@@ -527,7 +545,8 @@ fn search_pane_snapshots(
             m.search.form.source = "http://127.0.0.1:8080/stac".into();
             m.search.form.collections = "naip".into();
             let effects = update(&mut m, key('c'));
-            let Effect::LoadCollections { generation, .. } = &effects[0] else {
+            let Effect::Search(SearchEffect::LoadCollections { generation, .. }) = &effects[0]
+            else {
                 panic!("expected LoadCollections")
             };
             let list = vec![
@@ -543,10 +562,10 @@ fn search_pane_snapshots(
             ];
             update(
                 &mut m,
-                Msg::CollectionsLoaded {
+                Msg::Search(SearchMsg::CollectionsLoaded {
                     generation: *generation,
                     result: Ok(list),
-                },
+                }),
             );
             update(&mut m, key('j'));
             update(&mut m, key('j'));
@@ -558,39 +577,39 @@ fn search_pane_snapshots(
             feed(&mut m, g, &batches[..1]);
             update(
                 &mut m,
-                Msg::SearchPage {
+                Msg::Search(SearchMsg::Page {
                     generation: g,
                     pages: 1,
                     matched: Some(57),
-                },
+                }),
             );
             if state == "done" {
                 feed(&mut m, g, &batches[1..]);
                 update(
                     &mut m,
-                    Msg::SearchPage {
+                    Msg::Search(SearchMsg::Page {
                         generation: g,
                         pages: 2,
                         matched: Some(57),
-                    },
+                    }),
                 );
                 update(
                     &mut m,
-                    Msg::ItemsDone {
+                    Msg::Items(ItemsMsg::Done {
                         generation: g,
                         elapsed_secs: 0.5,
-                    },
+                    }),
                 );
             }
             if state == "failed" {
                 update(
                     &mut m,
-                    Msg::ItemsFailed {
+                    Msg::Items(ItemsMsg::Failed {
                         generation: g,
                         error:
                             "page 2 of POST http://127.0.0.1:8080/stac/search: HTTP 502 Bad Gateway"
                                 .into(),
-                    },
+                    }),
                 );
             }
             update(&mut m, key('1'));
@@ -634,32 +653,29 @@ async fn run_headless(
 #[tokio::test(start_paused = true)]
 async fn headless_app_loop_streams_draws_and_quits() {
     let (tx, mut rx) = tokio::sync::mpsc::channel(16);
-    let mut effects = Effects {
-        tasks: TaskManager::new(tx.clone()),
-        state_dir: None,
-    };
+    let mut effects = Effects::new(tx.clone(), None);
     let mut m = model(80, 24);
     let generation = start_load(&mut m);
     let batches = demo_batches(40, 10);
     let script = tokio::spawn(async move {
         let schema = batches[0].schema();
-        tx.send(Msg::ItemsOpened { generation, schema })
+        tx.send(Msg::Items(ItemsMsg::Opened { generation, schema }))
             .await
             .unwrap();
         for (i, b) in batches.into_iter().enumerate() {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            tx.send(Msg::ItemsBatch {
+            tx.send(Msg::Items(ItemsMsg::Batch {
                 generation,
                 batch: b,
                 elapsed_secs: 0.1 * (i + 1) as f64,
-            })
+            }))
             .await
             .unwrap();
         }
-        tx.send(Msg::ItemsDone {
+        tx.send(Msg::Items(ItemsMsg::Done {
             generation,
             elapsed_secs: 0.4,
-        })
+        }))
         .await
         .unwrap();
         // Idle for a long (virtual) while: no frames are drawn in between.
@@ -682,10 +698,7 @@ async fn headless_app_loop_streams_draws_and_quits() {
 #[tokio::test(start_paused = true)]
 async fn headless_second_search_discards_the_first_ones_late_pages() {
     let (tx, mut rx) = tokio::sync::mpsc::channel(16);
-    let mut effects = Effects {
-        tasks: TaskManager::new(tx.clone()),
-        state_dir: None,
-    };
+    let mut effects = Effects::new(tx.clone(), None);
     let mut m = model(100, 30);
     // The first search's task is scripted below (its effect is not run).
     let (g1, _) = start_api_search(&mut m, "http://127.0.0.1:9/stac");
@@ -694,17 +707,17 @@ async fn headless_second_search_discards_the_first_ones_late_pages() {
     let (done_tx, mut done_rx) = tokio::sync::watch::channel(false);
     let script = tokio::spawn(async move {
         let schema = first[0].schema();
-        tx.send(Msg::ItemsOpened {
+        tx.send(Msg::Items(ItemsMsg::Opened {
             generation: g1,
             schema,
-        })
+        }))
         .await
         .unwrap();
-        tx.send(Msg::ItemsBatch {
+        tx.send(Msg::Items(ItemsMsg::Batch {
             generation: g1,
             batch: first[0].clone(),
             elapsed_secs: 0.1,
-        })
+        }))
         .await
         .unwrap();
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
@@ -731,18 +744,18 @@ async fn headless_second_search_discards_the_first_ones_late_pages() {
         tx.send(code(KeyCode::Enter)).await.unwrap();
         // The first search's pages arrive late.
         for b in &first[1..] {
-            tx.send(Msg::ItemsBatch {
+            tx.send(Msg::Items(ItemsMsg::Batch {
                 generation: g1,
                 batch: b.clone(),
                 elapsed_secs: 0.3,
-            })
+            }))
             .await
             .unwrap();
         }
-        tx.send(Msg::ItemsDone {
+        tx.send(Msg::Items(ItemsMsg::Done {
             generation: g1,
             elapsed_secs: 0.4,
-        })
+        }))
         .await
         .unwrap();
         while !*done_rx.borrow_and_update() {
@@ -856,18 +869,21 @@ fn result_for(i: usize, row: &LockRow) -> ValidationEntry {
 
 /// Opens a lock of `n` rows from `path` and feeds its rows; returns the generation.
 fn open_lock(m: &mut Model, n: usize) -> u64 {
-    let effects =
-        stacpkg::tui::lock_update::open_lock(m, "locks/assets.lock.parquet".into(), ".".into());
-    let Some(Effect::OpenLock { generation, .. }) = effects.last().cloned() else {
+    let effects = stacpkg::tui::panes::lock::update::open_lock(
+        m,
+        "locks/assets.lock.parquet".into(),
+        ".".into(),
+    );
+    let Some(Effect::Lock(LockEffect::Open { generation, .. })) = effects.last().cloned() else {
         panic!("expected OpenLock, got {effects:?}")
     };
     m.focus = PaneId::Lock;
     update(
         m,
-        Msg::LockStarted {
+        Msg::Lock(LockMsg::Started {
             generation,
             total: n,
-        },
+        }),
     );
     let rows = lock_rows(n)
         .into_iter()
@@ -875,18 +891,18 @@ fn open_lock(m: &mut Model, n: usize) -> u64 {
         .collect();
     update(
         m,
-        Msg::LockRows {
+        Msg::Lock(LockMsg::Rows {
             generation,
             rows,
             elapsed_secs: 0.1,
-        },
+        }),
     );
     update(
         m,
-        Msg::LockDone {
+        Msg::Lock(LockMsg::Done {
             generation,
             elapsed_secs: 0.1,
-        },
+        }),
     );
     generation
 }
@@ -895,9 +911,9 @@ fn open_lock(m: &mut Model, n: usize) -> u64 {
 fn start_validation(m: &mut Model) -> (u64, Vec<(usize, LockRow)>) {
     let effects = update(m, key('v'));
     match effects.into_iter().next() {
-        Some(Effect::Validate {
+        Some(Effect::Validation(ValidationEffect::Validate {
             generation, rows, ..
-        }) => (generation, rows),
+        })) => (generation, rows),
         other => panic!("expected Validate, got {other:?}"),
     }
 }
@@ -906,11 +922,11 @@ fn feed_results(m: &mut Model, generation: u64, rows: &[(usize, LockRow)]) {
     let entries = rows.iter().map(|(i, r)| result_for(*i, r)).collect();
     update(
         m,
-        Msg::ValidationRows {
+        Msg::Validation(ValidationMsg::Rows {
             generation,
             rows: entries,
             elapsed_secs: 0.5,
-        },
+        }),
     );
 }
 
@@ -922,19 +938,19 @@ fn derive_takes_the_marked_items_streams_rows_and_esc_cancels() {
     feed(&mut m, g, &batches);
     update(
         &mut m,
-        Msg::ItemsDone {
+        Msg::Items(ItemsMsg::Done {
             generation: g,
             elapsed_secs: 0.1,
-        },
+        }),
     );
     update(&mut m, key(' '));
     update(&mut m, key(' '));
     let effects = update(&mut m, key('d'));
-    let Some(Effect::DeriveLock {
+    let Some(Effect::Lock(LockEffect::Derive {
         generation,
         item_ids,
         ..
-    }) = effects.first().cloned()
+    })) = effects.first().cloned()
     else {
         panic!("expected DeriveLock, got {effects:?}")
     };
@@ -943,10 +959,10 @@ fn derive_takes_the_marked_items_streams_rows_and_esc_cancels() {
     assert!(m.is_busy());
     update(
         &mut m,
-        Msg::LockStarted {
+        Msg::Lock(LockMsg::Started {
             generation,
             total: 4,
-        },
+        }),
     );
     let mut rows: Vec<LockEntry> = lock_rows(2)
         .into_iter()
@@ -955,25 +971,25 @@ fn derive_takes_the_marked_items_streams_rows_and_esc_cancels() {
     rows[1].error = Some("http://h/x: connection refused".into());
     update(
         &mut m,
-        Msg::LockRows {
+        Msg::Lock(LockMsg::Rows {
             generation,
             rows: rows.clone(),
             elapsed_secs: 1.0,
-        },
+        }),
     );
     assert_eq!((m.lock.entries.len(), m.lock.failed), (2, 1));
     assert_eq!(m.lock.rate_and_eta(), Some((2.0, 1.0)));
     // Esc cancels and keeps the rows so far; late rows of the cancelled run are dropped.
     let effects = update(&mut m, code(KeyCode::Esc));
-    assert!(matches!(effects[..], [Effect::CancelLock]));
+    assert!(matches!(effects[..], [Effect::Lock(LockEffect::Cancel)]));
     assert_eq!(m.lock.phase, LockPhase::Cancelled);
     update(
         &mut m,
-        Msg::LockRows {
+        Msg::Lock(LockMsg::Rows {
             generation,
             rows,
             elapsed_secs: 2.0,
-        },
+        }),
     );
     assert_eq!(m.lock.entries.len(), 2);
     assert!(!m.is_busy());
@@ -1003,10 +1019,10 @@ fn validation_streams_counts_filters_groups_and_drops_stale_runs() {
     feed_results(&mut m, g1, &rows[6..]);
     update(
         &mut m,
-        Msg::ValidationDone {
+        Msg::Validation(ValidationMsg::Done {
             generation: g1,
             elapsed_secs: 1.0,
-        },
+        }),
     );
     let c = m.validation.counters();
     assert_eq!((c.valid, c.drifted, c.unreachable), (8, 3, 1));
@@ -1033,11 +1049,11 @@ fn validation_streams_counts_filters_groups_and_drops_stale_runs() {
     update(&mut m, key(' '));
     update(&mut m, key(' '));
     let effects = update(&mut m, key('r'));
-    let Some(Effect::Validate {
+    let Some(Effect::Validation(ValidationEffect::Validate {
         generation: g2,
         rows: again,
         ..
-    }) = effects.into_iter().next()
+    })) = effects.into_iter().next()
     else {
         panic!("expected Validate")
     };
@@ -1051,7 +1067,7 @@ fn validation_streams_counts_filters_groups_and_drops_stale_runs() {
     let (g3, _) = start_validation(&mut m);
     assert!(matches!(
         update(&mut m, code(KeyCode::Esc))[..],
-        [Effect::CancelValidation]
+        [Effect::Validation(ValidationEffect::Cancel)]
     ));
     assert_eq!(m.validation.phase, RunPhase::Cancelled);
     assert!(g3 > g2);
@@ -1137,16 +1153,18 @@ fn lock_in(state: &str, w: u16, h: u16) -> Model {
             let g = start_load(&mut m);
             feed(&mut m, g, &demo_batches(10, 10));
             let effects = update(&mut m, key('d'));
-            let Some(Effect::DeriveLock { generation, .. }) = effects.first().cloned() else {
+            let Some(Effect::Lock(LockEffect::Derive { generation, .. })) =
+                effects.first().cloned()
+            else {
                 panic!("expected DeriveLock")
             };
             m.status = None;
             update(
                 &mut m,
-                Msg::LockStarted {
+                Msg::Lock(LockMsg::Started {
                     generation,
                     total: 20,
-                },
+                }),
             );
             let mut rows: Vec<LockEntry> = lock_rows(6)
                 .into_iter()
@@ -1155,11 +1173,11 @@ fn lock_in(state: &str, w: u16, h: u16) -> Model {
             rows[4].error = Some(format!("{HOST}/scenes/002/0.tif: object not found"));
             update(
                 &mut m,
-                Msg::LockRows {
+                Msg::Lock(LockMsg::Rows {
                     generation,
                     rows,
                     elapsed_secs: 2.0,
-                },
+                }),
             );
             if state == "cancelled" {
                 update(&mut m, code(KeyCode::Esc));
@@ -1167,10 +1185,10 @@ fn lock_in(state: &str, w: u16, h: u16) -> Model {
             if state == "error" {
                 update(
                     &mut m,
-                    Msg::LockFailed {
+                    Msg::Lock(LockMsg::Failed {
                         generation,
                         error: "items stream: has no `id` column".into(),
-                    },
+                    }),
                 );
             }
         }
@@ -1205,21 +1223,21 @@ fn validation_in(state: &str, w: u16, h: u16) -> Model {
         "error" => {
             update(
                 &mut m,
-                Msg::TaskEnded {
+                Msg::TaskEnded(TaskEnd {
                     id: stacpkg::tui::tasks::TaskId(7),
                     kind: stacpkg::tui::tasks::TaskKind::Validate,
                     failure: Some("panicked: deliberate".into()),
-                },
+                }),
             );
         }
         _ => {
             feed_results(&mut m, g, &rows);
             update(
                 &mut m,
-                Msg::ValidationDone {
+                Msg::Validation(ValidationMsg::Done {
                     generation: g,
                     elapsed_secs: 0.75,
-                },
+                }),
             );
         }
     }
@@ -1259,10 +1277,7 @@ fn validation_pane_snapshots(
 #[tokio::test(start_paused = true)]
 async fn headless_validation_streams_and_keys_are_answered_between_batches() {
     let (tx, mut rx) = tokio::sync::mpsc::channel(16);
-    let mut effects = Effects {
-        tasks: TaskManager::new(tx.clone()),
-        state_dir: None,
-    };
+    let mut effects = Effects::new(tx.clone(), None);
     let mut m = model(80, 24);
     open_lock(&mut m, 40);
     let (g, rows) = start_validation(&mut m);
@@ -1270,11 +1285,11 @@ async fn headless_validation_streams_and_keys_are_answered_between_batches() {
         for chunk in rows.chunks(10) {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             let entries = chunk.iter().map(|(i, r)| result_for(*i, r)).collect();
-            tx.send(Msg::ValidationRows {
+            tx.send(Msg::Validation(ValidationMsg::Rows {
                 generation: g,
                 rows: entries,
                 elapsed_secs: 0.1,
-            })
+            }))
             .await
             .unwrap();
             if chunk[0].0 < 30 {
@@ -1282,17 +1297,17 @@ async fn headless_validation_streams_and_keys_are_answered_between_batches() {
             }
         }
         // A stale run's late rows.
-        tx.send(Msg::ValidationRows {
+        tx.send(Msg::Validation(ValidationMsg::Rows {
             generation: g - 1,
             rows: vec![result_for(0, &lock_rows(1)[0])],
             elapsed_secs: 0.1,
-        })
+        }))
         .await
         .unwrap();
-        tx.send(Msg::ValidationDone {
+        tx.send(Msg::Validation(ValidationMsg::Done {
             generation: g,
             elapsed_secs: 0.4,
-        })
+        }))
         .await
         .unwrap();
         tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
@@ -1321,10 +1336,14 @@ fn a_new_lock_clears_old_results_and_drops_their_late_rows() {
     let (g, rows) = start_validation(&mut m);
     feed_results(&mut m, g, &rows[..4]);
     update(&mut m, key('p'));
-    let effects = stacpkg::tui::lock_update::open_lock(&mut m, "b.parquet".into(), ".".into());
+    let effects =
+        stacpkg::tui::panes::lock::update::open_lock(&mut m, "b.parquet".into(), ".".into());
     assert!(matches!(
         effects[..],
-        [Effect::CancelValidation, Effect::OpenLock { .. }]
+        [
+            Effect::Validation(ValidationEffect::Cancel),
+            Effect::Lock(LockEffect::Open { .. })
+        ]
     ));
     open_lock(&mut m, 6);
     assert!(m.validation.entries.is_empty());
@@ -1343,31 +1362,31 @@ fn a_lock_source_opens_in_the_lock_pane() {
     m.search.form.source = "assets.lock.parquet".into();
     let effects = update(&mut m, code(KeyCode::Enter));
     assert!(
-        matches!(effects[0], Effect::LoadItems { .. }),
+        matches!(effects[0], Effect::Search(SearchEffect::LoadLocal { .. })),
         "{effects:?}"
     );
     let generation = m.items.generation;
     let stale = update(
         &mut m,
-        Msg::SourceHasLock {
+        Msg::Items(ItemsMsg::SourceHasLock {
             generation: generation - 1,
             lock: "old.parquet".into(),
             base_dir: ".".into(),
             has_items: false,
-        },
+        }),
     );
     assert!(stale.is_empty());
     let effects = update(
         &mut m,
-        Msg::SourceHasLock {
+        Msg::Items(ItemsMsg::SourceHasLock {
             generation,
             lock: "assets.lock.parquet".into(),
             base_dir: "/work".into(),
             has_items: false,
-        },
+        }),
     );
     assert!(
-        matches!(&effects[..], [Effect::OpenLock { path, .. }] if path.ends_with("assets.lock.parquet")),
+        matches!(&effects[..], [Effect::Lock(LockEffect::Open { path, .. })] if path.ends_with("assets.lock.parquet")),
         "{effects:?}"
     );
     assert_eq!(m.focus, PaneId::Lock);

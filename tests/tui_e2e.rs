@@ -249,7 +249,7 @@ fn cli_search_of_the_demo_api_matches_the_offline_search() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let catalogue = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/items.ndjson");
     let api = runtime
-        .block_on(stacpkg::tui::demo_api::serve(&catalogue))
+        .block_on(stacpkg::demo::api::serve(&catalogue))
         .unwrap();
     let filters = [
         "--bbox",

@@ -12,17 +12,16 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::jobs;
-use super::lock_jobs;
 use super::model::Model;
 use super::msg::{Effect, Msg};
-use super::search_jobs;
+use super::panes;
 use super::tasks::{TaskKind, TaskManager};
 use super::update::update;
+use super::write;
 
 /// Inbox capacity. The big messages are item batches (~1.5 MB each at
-/// [`jobs::LOAD_BATCH_ROWS`]), so a full inbox holds at most ~100 MB while the UI catches up;
-/// producers then wait (backpressure) rather than queue more.
+/// [`panes::search::load::LOAD_BATCH_ROWS`]), so a full inbox holds at most ~100 MB while
+/// the UI catches up; producers then wait (backpressure) rather than queue more.
 pub const INBOX_CAPACITY: usize = 64;
 /// Messages applied per wake-up before a frame is considered.
 pub const MAX_DRAIN: usize = 256;
@@ -32,94 +31,33 @@ pub const DEFAULT_FPS: u32 = 30;
 /// Runs effects: spawns and cancels tasks in the task layer.
 pub struct Effects {
     /// The task layer.
-    pub tasks: TaskManager,
+    pub tasks: TaskManager<Msg>,
     /// Where remembered searches are written (none: not remembered).
     pub state_dir: Option<PathBuf>,
 }
 
 impl Effects {
-    /// Runs one effect; `true` means quit.
+    /// An effect runner whose tasks report into `tx`.
+    pub fn new(tx: mpsc::Sender<Msg>, state_dir: Option<PathBuf>) -> Effects {
+        Effects {
+            tasks: TaskManager::new(tx, Msg::TaskEnded),
+            state_dir,
+        }
+    }
+
+    /// Runs one effect (each pane's jobs start its tasks); `true` means quit.
     pub fn run(&mut self, effect: Effect) -> bool {
-        let tx = self.tasks.sender();
+        let tasks = &mut self.tasks;
         match effect {
-            Effect::LoadItems {
-                generation,
-                path,
-                filter,
-                max_items,
-                local,
-            } => {
-                self.tasks.cancel_kind(TaskKind::Load);
-                self.tasks.spawn(TaskKind::Load, move |token| {
-                    jobs::load_items(generation, path, filter, max_items, local, tx, token)
-                });
-            }
-            Effect::SearchApi { generation, search } => {
-                self.tasks.cancel_kind(TaskKind::Load);
-                self.tasks.spawn(TaskKind::Load, move |token| {
-                    search_jobs::search_api(generation, search, tx, token)
-                });
-            }
-            Effect::LoadCollections { generation, source } => {
-                self.tasks.cancel_kind(TaskKind::Collections);
-                self.tasks.spawn(TaskKind::Collections, move |token| {
-                    search_jobs::load_collections(generation, source, tx, token)
-                });
-            }
-            Effect::CancelLoad => self.tasks.cancel_kind(TaskKind::Load),
-            Effect::ComputeView {
-                generation,
-                batches,
-                spec,
-            } => {
-                self.tasks.cancel_kind(TaskKind::Compute);
-                self.tasks.spawn(TaskKind::Compute, move |token| {
-                    jobs::compute(generation, batches, spec, tx, token)
-                });
-            }
-            Effect::SaveHistory(history) => {
-                if let Some(dir) = self.state_dir.clone() {
-                    self.tasks
-                        .spawn(TaskKind::Save, move |_| jobs::save_history(dir, history));
-                }
-            }
+            Effect::Search(e) => panes::search::jobs::start(tasks, self.state_dir.as_deref(), e),
+            Effect::Items(e) => panes::items::jobs::start(tasks, e),
+            Effect::Lock(e) => panes::lock::jobs::start(tasks, e),
+            Effect::Validation(e) => panes::validation::jobs::start(tasks, e),
+            Effect::WriteFile(request) => write::start(tasks, request),
             Effect::PanicInTask => {
-                self.tasks.spawn(TaskKind::Debug, |_| async {
+                tasks.spawn(TaskKind::Debug, |_| async {
                     panic!("deliberate panic in a task (debug_panic_task)")
                 });
-            }
-            Effect::DeriveLock {
-                generation,
-                batches,
-                item_ids,
-                base_dir,
-            } => {
-                self.tasks.cancel_kind(TaskKind::Lock);
-                self.tasks.spawn(TaskKind::Lock, move |token| {
-                    lock_jobs::derive(generation, batches, item_ids, base_dir, tx, token)
-                });
-            }
-            Effect::OpenLock { generation, path } => {
-                self.tasks.cancel_kind(TaskKind::Lock);
-                self.tasks.spawn(TaskKind::Lock, move |token| {
-                    lock_jobs::open_lock(generation, path, tx, token)
-                });
-            }
-            Effect::CancelLock => self.tasks.cancel_kind(TaskKind::Lock),
-            Effect::Validate {
-                generation,
-                rows,
-                base_dir,
-            } => {
-                self.tasks.cancel_kind(TaskKind::Validate);
-                self.tasks.spawn(TaskKind::Validate, move |token| {
-                    lock_jobs::validate(generation, rows, base_dir, tx, token)
-                });
-            }
-            Effect::CancelValidation => self.tasks.cancel_kind(TaskKind::Validate),
-            Effect::WriteFile(request) => {
-                self.tasks
-                    .spawn(TaskKind::Write, move |_| lock_jobs::write_file(request, tx));
             }
             Effect::Quit => return true,
         }
@@ -129,8 +67,8 @@ impl Effects {
 
 /// Applies one message and its effects; `true` means quit.
 fn handle(model: &mut Model, msg: Msg, effects: &mut Effects) -> bool {
-    if let Msg::TaskEnded { id, .. } = &msg {
-        effects.tasks.ended(*id);
+    if let Msg::TaskEnded(end) = &msg {
+        effects.tasks.ended(end.id);
     }
     let mut quit = false;
     for effect in update(model, msg) {

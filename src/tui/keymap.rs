@@ -10,31 +10,47 @@ use std::path::Path;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::{Deserialize, Serialize};
 
-use super::msg::{Command, PaneId};
+use super::command::{Command, PaneId};
 
-/// Where a binding applies: everywhere, or in one pane (pane bindings win).
+/// Where a binding applies: everywhere, or in one pane (pane bindings win). A keymap file
+/// writes `"global"` or the pane's name (`"search"`, `"items"`, `"lock"`, `"validation"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(try_from = "String", into = "String")]
 pub enum Scope {
     /// Every pane.
     Global,
-    /// The search pane.
-    Search,
-    /// The items pane.
-    Items,
-    /// The asset-lock pane.
-    Lock,
-    /// The validation pane.
-    Validation,
+    /// One pane.
+    Pane(PaneId),
 }
 
 impl Scope {
-    fn pane(pane: PaneId) -> Scope {
-        match pane {
-            PaneId::Search => Scope::Search,
-            PaneId::Items => Scope::Items,
-            PaneId::Lock => Scope::Lock,
-            PaneId::Validation => Scope::Validation,
+    /// Every pane.
+    pub const GLOBAL: Scope = Scope::Global;
+}
+
+impl TryFrom<String> for Scope {
+    type Error = String;
+
+    fn try_from(name: String) -> Result<Scope, String> {
+        if name == "global" {
+            return Ok(Scope::Global);
+        }
+        PaneId::ALL
+            .into_iter()
+            .find(|p| p.name() == name)
+            .map(Scope::Pane)
+            .ok_or_else(|| {
+                let panes: Vec<&str> = PaneId::ALL.iter().map(|p| p.name()).collect();
+                format!("unknown scope `{name}`; use global, {}", panes.join(", "))
+            })
+    }
+}
+
+impl From<Scope> for String {
+    fn from(scope: Scope) -> String {
+        match scope {
+            Scope::Global => "global".to_string(),
+            Scope::Pane(p) => p.name().to_string(),
         }
     }
 }
@@ -150,54 +166,70 @@ pub struct Binding {
 
 /// The embedded defaults: (scope, key, command). The first key of a command is its hint.
 const DEFAULTS: &[(Scope, &str, Command)] = &[
-    (Scope::Global, "q", Command::Quit),
-    (Scope::Global, "ctrl-c", Command::ForceQuit),
-    (Scope::Global, "?", Command::ToggleHelp),
-    (Scope::Global, "tab", Command::NextPane),
-    (Scope::Global, "shift-tab", Command::PrevPane),
-    (Scope::Global, "1", Command::FocusSearch),
-    (Scope::Global, "2", Command::FocusItems),
-    (Scope::Global, "3", Command::FocusLock),
-    (Scope::Global, "4", Command::FocusValidation),
-    (Scope::Global, "esc", Command::Cancel),
-    (Scope::Global, "up", Command::Up),
-    (Scope::Global, "k", Command::Up),
-    (Scope::Global, "down", Command::Down),
-    (Scope::Global, "j", Command::Down),
-    (Scope::Global, "pgup", Command::PageUp),
-    (Scope::Global, "pgdn", Command::PageDown),
-    (Scope::Global, "home", Command::Top),
-    (Scope::Global, "g", Command::Top),
-    (Scope::Global, "end", Command::Bottom),
-    (Scope::Global, "G", Command::Bottom),
-    (Scope::Items, "space", Command::ToggleMark),
-    (Scope::Items, "enter", Command::OpenItem),
-    (Scope::Items, "/", Command::StartFilter),
-    (Scope::Items, "s", Command::Sort),
-    (Scope::Items, "left", Command::Left),
-    (Scope::Items, "h", Command::Left),
-    (Scope::Items, "right", Command::Right),
-    (Scope::Items, "l", Command::Right),
-    (Scope::Items, "c", Command::ChooseColumns),
-    (Scope::Items, "a", Command::MarkAll),
-    (Scope::Search, "e", Command::EditField),
-    (Scope::Search, "enter", Command::RunSearch),
-    (Scope::Search, "r", Command::RecallSearch),
-    (Scope::Items, "d", Command::DeriveLock),
-    (Scope::Lock, "d", Command::DeriveLock),
-    (Scope::Lock, "v", Command::ValidateLock),
-    (Scope::Lock, "w", Command::WriteLock),
-    (Scope::Validation, "v", Command::ValidateLock),
-    (Scope::Validation, "p", Command::ToggleProblemsOnly),
-    (Scope::Validation, "b", Command::CycleGroup),
-    (Scope::Validation, "space", Command::MarkResult),
-    (Scope::Validation, "a", Command::MarkAllResults),
-    (Scope::Validation, "enter", Command::ShowDetail),
-    (Scope::Validation, "r", Command::RevalidateMarked),
-    (Scope::Validation, "A", Command::AcceptDrift),
-    (Scope::Validation, "x", Command::ExportResults),
-    (Scope::Search, "c", Command::PickCollections),
-    (Scope::Search, "space", Command::ToggleMark),
+    (Scope::GLOBAL, "q", Command::Quit),
+    (Scope::GLOBAL, "ctrl-c", Command::ForceQuit),
+    (Scope::GLOBAL, "?", Command::ToggleHelp),
+    (Scope::GLOBAL, "tab", Command::NextPane),
+    (Scope::GLOBAL, "shift-tab", Command::PrevPane),
+    (Scope::GLOBAL, "1", Command::FocusSearch),
+    (Scope::GLOBAL, "2", Command::FocusItems),
+    (Scope::GLOBAL, "3", Command::FocusLock),
+    (Scope::GLOBAL, "4", Command::FocusValidation),
+    (Scope::GLOBAL, "esc", Command::Cancel),
+    (Scope::GLOBAL, "up", Command::Up),
+    (Scope::GLOBAL, "k", Command::Up),
+    (Scope::GLOBAL, "down", Command::Down),
+    (Scope::GLOBAL, "j", Command::Down),
+    (Scope::GLOBAL, "pgup", Command::PageUp),
+    (Scope::GLOBAL, "pgdn", Command::PageDown),
+    (Scope::GLOBAL, "home", Command::Top),
+    (Scope::GLOBAL, "g", Command::Top),
+    (Scope::GLOBAL, "end", Command::Bottom),
+    (Scope::GLOBAL, "G", Command::Bottom),
+    (Scope::Pane(PaneId::Items), "space", Command::ToggleMark),
+    (Scope::Pane(PaneId::Items), "enter", Command::OpenItem),
+    (Scope::Pane(PaneId::Items), "/", Command::StartFilter),
+    (Scope::Pane(PaneId::Items), "s", Command::Sort),
+    (Scope::Pane(PaneId::Items), "left", Command::Left),
+    (Scope::Pane(PaneId::Items), "h", Command::Left),
+    (Scope::Pane(PaneId::Items), "right", Command::Right),
+    (Scope::Pane(PaneId::Items), "l", Command::Right),
+    (Scope::Pane(PaneId::Items), "c", Command::ChooseColumns),
+    (Scope::Pane(PaneId::Items), "a", Command::MarkAll),
+    (Scope::Pane(PaneId::Search), "e", Command::EditField),
+    (Scope::Pane(PaneId::Search), "enter", Command::RunSearch),
+    (Scope::Pane(PaneId::Search), "r", Command::RecallSearch),
+    (Scope::Pane(PaneId::Items), "d", Command::DeriveLock),
+    (Scope::Pane(PaneId::Lock), "d", Command::DeriveLock),
+    (Scope::Pane(PaneId::Lock), "v", Command::ValidateLock),
+    (Scope::Pane(PaneId::Lock), "w", Command::WriteLock),
+    (Scope::Pane(PaneId::Validation), "v", Command::ValidateLock),
+    (
+        Scope::Pane(PaneId::Validation),
+        "p",
+        Command::ToggleProblemsOnly,
+    ),
+    (Scope::Pane(PaneId::Validation), "b", Command::CycleGroup),
+    (
+        Scope::Pane(PaneId::Validation),
+        "space",
+        Command::ToggleMark,
+    ),
+    (Scope::Pane(PaneId::Validation), "a", Command::MarkAll),
+    (
+        Scope::Pane(PaneId::Validation),
+        "enter",
+        Command::ShowDetail,
+    ),
+    (
+        Scope::Pane(PaneId::Validation),
+        "r",
+        Command::RevalidateMarked,
+    ),
+    (Scope::Pane(PaneId::Validation), "A", Command::AcceptDrift),
+    (Scope::Pane(PaneId::Validation), "x", Command::ExportResults),
+    (Scope::Pane(PaneId::Search), "c", Command::PickCollections),
+    (Scope::Pane(PaneId::Search), "space", Command::ToggleMark),
 ];
 
 /// A user keymap file: bindings that patch the defaults.
@@ -217,7 +249,7 @@ struct FileBinding {
 }
 
 fn global() -> Scope {
-    Scope::Global
+    Scope::GLOBAL
 }
 
 /// The keymap: defaults, patched by the user's file.
@@ -272,31 +304,31 @@ impl Keymap {
 
     /// The command a key means in a pane: the pane's binding first, then the global one.
     pub fn lookup(&self, pane: PaneId, key: &KeyEvent) -> Option<Command> {
-        let scope = Scope::pane(pane);
+        let scope = Scope::Pane(pane);
         let find = |s: Scope| {
             self.bindings
                 .iter()
                 .find(|b| b.scope == s && b.key.matches(key))
                 .map(|b| b.command)
         };
-        find(scope).or_else(|| find(Scope::Global))
+        find(scope).or_else(|| find(Scope::GLOBAL))
     }
 
     /// The first key bound to a command in a pane (for prompts such as "press ? for help").
     pub fn key_for(&self, pane: PaneId, command: Command) -> Option<KeySpec> {
-        let scope = Scope::pane(pane);
+        let scope = Scope::Pane(pane);
         self.bindings
             .iter()
-            .filter(|b| b.scope == scope || b.scope == Scope::Global)
+            .filter(|b| b.scope == scope || b.scope == Scope::GLOBAL)
             .find(|b| b.command == command)
             .map(|b| b.key)
     }
 
     /// (keys, description) for each command reachable in `pane`, pane commands first.
     pub fn hints(&self, pane: PaneId) -> Vec<(Vec<String>, &'static str)> {
-        self.entries(Scope::pane(pane))
+        self.entries(Scope::Pane(pane))
             .into_iter()
-            .chain(self.entries(Scope::Global))
+            .chain(self.entries(Scope::GLOBAL))
             .collect()
     }
 
@@ -360,5 +392,37 @@ mod tests {
         let hints = km.hints(PaneId::Items);
         assert_eq!(hints[0], (vec!["space".to_string()], "mark"));
         assert!(hints.contains(&(vec!["↑".to_string(), "k".to_string()], "up")));
+    }
+
+    #[test]
+    fn old_command_names_and_every_scope_name_still_load() {
+        let mut km = Keymap::default();
+        km.patch_json(
+            r#"{"bindings":[
+                {"key":"m","command":"mark_result","scope":"validation"},
+                {"key":"M","command":"mark_all_results","scope":"validation"},
+                {"key":"z","command":"toggle_mark","scope":"items"},
+                {"key":"Z","command":"run_search","scope":"search"},
+                {"key":"w","command":"write_lock","scope":"lock"},
+                {"key":"Q","command":"quit","scope":"global"}]}"#,
+        )
+        .unwrap();
+        let k = |c| key(KeyCode::Char(c), KeyModifiers::NONE);
+        assert_eq!(
+            km.lookup(PaneId::Validation, &k('m')),
+            Some(Command::ToggleMark)
+        );
+        assert_eq!(
+            km.lookup(PaneId::Validation, &k('M')),
+            Some(Command::MarkAll)
+        );
+        assert_eq!(km.lookup(PaneId::Items, &k('z')), Some(Command::ToggleMark));
+        assert_eq!(km.lookup(PaneId::Search, &k('Z')), Some(Command::RunSearch));
+        assert_eq!(km.lookup(PaneId::Lock, &k('w')), Some(Command::WriteLock));
+        assert_eq!(km.lookup(PaneId::Lock, &k('Q')), Some(Command::Quit));
+        let err = km
+            .patch_json(r#"{"bindings":[{"key":"x","command":"quit","scope":"map"}]}"#)
+            .unwrap_err();
+        assert!(err.contains("unknown scope `map`"), "{err}");
     }
 }

@@ -3,31 +3,28 @@
 //! One [`model::Model`] is owned by the app loop ([`app`]) and changed only by
 //! [`update::update`], which is synchronous and does no I/O; views ([`view`]) are pure
 //! functions of the model. Everything that reads files, sorts big tables or talks to servers is
-//! a task in the task layer ([`tasks`], bodies in [`jobs`]) that reports back through one
-//! bounded inbox; results carry generations so a newer request always wins. Keys, the hint bar
-//! and the help overlay come from one table ([`keymap`]). Logs go to a file in the state dir.
+//! a task in the task layer ([`tasks`]) that reports back through one bounded inbox; results
+//! carry generations so a newer request always wins. Keys, the hint bar and the help overlay
+//! come from one table ([`keymap`]). Logs go to a file in the state dir.
+//!
+//! A feature is one folder, [`panes`]`/<pane>/`, with the same files in each: its state and
+//! messages (`mod.rs`), `update.rs`, `jobs.rs` (its task bodies) and `view.rs`. The files at
+//! this level only dispatch to them, one arm per pane.
 
 pub mod app;
-pub mod compute;
-pub mod demo;
-pub mod demo_api;
-pub mod fileserver;
-pub mod jobs;
+pub mod command;
 pub mod keymap;
-pub mod listener;
-pub mod lock_jobs;
-pub mod lock_update;
 pub mod model;
 pub mod msg;
 pub mod panes;
-pub mod search_jobs;
-pub mod search_update;
+pub mod popups;
 pub mod tasks;
 pub mod terminal;
 pub mod theme;
 pub mod update;
 pub mod view;
 pub mod widgets;
+pub mod write;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -42,8 +39,10 @@ use self::app::{Effects, INBOX_CAPACITY};
 use self::keymap::Keymap;
 use self::model::Model;
 use self::msg::Msg;
+use self::panes::{lock, search};
 use self::tasks::TaskKind;
 use self::theme::Theme;
+use crate::demo;
 
 /// How the console starts.
 #[derive(Debug, Clone)]
@@ -134,14 +133,11 @@ async fn run_async(options: Options, dirs: Dirs, keymap: Keymap) -> anyhow::Resu
         None
     };
     let (tx, mut rx) = mpsc::channel(INBOX_CAPACITY);
-    let mut effects = Effects {
-        tasks: tasks::TaskManager::new(tx.clone()),
-        state_dir: Some(dirs.state.clone()),
-    };
+    let mut effects = Effects::new(tx.clone(), Some(dirs.state.clone()));
     let (mut terminal, guard) = terminal::enter().context("entering the terminal UI")?;
     let size = terminal.size()?;
     let mut model = Model::new(keymap, Theme::from_env(), (size.width, size.height));
-    model.search.history = jobs::read_history(&dirs.state);
+    model.search.history = search::history::read(&dirs.state);
     let source = demo
         .as_ref()
         .map(|d| d.items_path.display().to_string())
@@ -150,13 +146,13 @@ async fn run_async(options: Options, dirs: Dirs, keymap: Keymap) -> anyhow::Resu
     // the lock pane), so the source is classified once, off the UI thread.
     if let Some(source) = source {
         model.search.form.source = source;
-        for effect in update::run_search(&mut model) {
+        for effect in search::update::run_search(&mut model) {
             effects.run(effect);
         }
     }
     if let Some(d) = &demo {
         if let (Some(path), Some(base)) = (d.lock_path.clone(), d.items_path.parent()) {
-            for effect in lock_update::open_lock(&mut model, path, base.to_path_buf()) {
+            for effect in lock::update::open_lock(&mut model, path, base.to_path_buf()) {
                 effects.run(effect);
             }
         }

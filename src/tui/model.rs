@@ -1,14 +1,16 @@
 //! The one Model, owned by the app loop and changed only by `update`.
 
+use super::command::PaneId;
 use super::keymap::Keymap;
-use super::msg::{PaneId, WriteRequest};
-use super::panes::items::ItemsPane;
+use super::msg::WriteRequest;
+use super::panes::items::{ItemsPane, Phase};
 use super::panes::lock::LockPane;
+use super::panes::search::form::FIELDS;
 use super::panes::search::SearchPane;
 use super::panes::validation::ValidationPane;
 use super::theme::Theme;
 
-/// A popup over the panes (one at a time).
+/// A popup over the panes (one at a time; drawn and moved by [`super::popups`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Popup {
     /// The keymap, generated from the table.
@@ -16,7 +18,7 @@ pub enum Popup {
         /// First line shown.
         scroll: usize,
     },
-    /// An item as JSON.
+    /// An item as JSON (or a validation result's details).
     Json {
         /// The item id.
         title: String,
@@ -25,7 +27,7 @@ pub enum Popup {
         /// First line shown.
         scroll: usize,
     },
-    /// Column chooser.
+    /// Column chooser (its columns are the items pane's).
     Columns {
         /// The column under the cursor.
         cursor: usize,
@@ -54,6 +56,19 @@ pub enum InputTarget {
     AcceptPath,
     /// Where to export the validation results.
     ExportPath,
+}
+
+impl InputTarget {
+    /// The prompt's label in the status bar.
+    pub fn label(self) -> String {
+        match self {
+            InputTarget::Filter => "filter: ".to_string(),
+            InputTarget::Field(i) => format!("{}: ", FIELDS[i]),
+            InputTarget::LockPath => "write lock to: ".to_string(),
+            InputTarget::AcceptPath => "new lock with accepted drift: ".to_string(),
+            InputTarget::ExportPath => "export JSON lines to: ".to_string(),
+        }
+    }
 }
 
 /// A text input in progress.
@@ -135,7 +150,6 @@ impl Model {
 
     /// Whether work is running that quitting would cut short.
     pub fn is_busy(&self) -> bool {
-        use super::panes::items::Phase;
         matches!(self.items.phase, Phase::Loading | Phase::Streaming)
             || self.lock.is_running()
             || self.validation.is_running()
@@ -145,6 +159,11 @@ impl Model {
     pub fn generation(&mut self) -> u64 {
         self.next_generation += 1;
         self.next_generation
+    }
+
+    /// Opens a prompt for `target`, starting from `text`.
+    pub fn prompt(&mut self, target: InputTarget, text: String) {
+        self.input = Some(Input { target, text });
     }
 
     /// Sets the status line.

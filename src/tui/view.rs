@@ -6,11 +6,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
+use super::command::{Command, PaneId};
 use super::model::{InputTarget, Model};
-use super::msg::{Command, PaneId};
 use super::panes;
+use super::popups;
 use super::theme::Role;
-use super::widgets::popup;
 
 /// The rects one frame drew (for hit-testing and tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +49,7 @@ pub fn draw(frame: &mut Frame<'_>, model: &Model) -> Drawn {
                 Some(i) if matches!(i.target, InputTarget::Field(_)) => Some(i.text.as_str()),
                 _ => None,
             };
-            panes::search::draw(
+            panes::search::view::draw(
                 frame,
                 body,
                 &model.search,
@@ -58,14 +58,14 @@ pub fn draw(frame: &mut Frame<'_>, model: &Model) -> Drawn {
                 &model.theme,
             );
         }
-        PaneId::Items => panes::items::draw(frame, body, &model.items, &model.theme),
-        PaneId::Lock => panes::lock::draw(frame, body, &model.lock, &model.theme),
+        PaneId::Items => panes::items::view::draw(frame, body, &model.items, &model.theme),
+        PaneId::Lock => panes::lock::view::draw(frame, body, &model.lock, &model.theme),
         PaneId::Validation => {
-            panes::validation::draw(frame, body, &model.validation, &model.theme);
+            panes::validation::view::draw(frame, body, &model.validation, &model.theme);
         }
     }
     draw_status(frame, status, model);
-    let popup = popup::draw(frame, body, model);
+    let popup = popups::draw(frame, body, model);
     Drawn {
         tabs,
         body,
@@ -97,11 +97,7 @@ fn draw_tabs(frame: &mut Frame<'_>, area: Rect, model: &Model) {
 fn draw_status(frame: &mut Frame<'_>, area: Rect, model: &Model) {
     let theme = &model.theme;
     let line = if let Some(input) = &model.input {
-        let label = match input.target {
-            InputTarget::Filter => "filter: ".to_string(),
-            InputTarget::Field(i) => format!("{}: ", panes::search::FIELDS[i]),
-            other => super::lock_update::input_label(other).to_string(),
-        };
+        let label = input.target.label();
         Line::from(vec![
             Span::styled(label, theme.style(Role::Key)),
             Span::styled(format!("{}▏", input.text), theme.style(Role::Input)),

@@ -1,3 +1,6 @@
-//! Reusable drawing pieces: popups, the hint bar.
+//! Drawing helpers that take a theme, not the Model: popup frames, table cell text, and the
+//! run panes' shared pieces.
 
+pub mod cell;
 pub mod popup;
+pub mod run;

@@ -1,79 +1,18 @@
-//! The validation pane's views: the results table with counters and gauge, and the detail
-//! popup's lines (expected vs current per field). Pure functions of the pane state.
+//! Drawing the validation pane: counters, gauge and the results table (grouped or not). A
+//! pure function of the pane state.
 
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 
-use super::lock::{progress_label, size_text};
-use super::validation::{
-    DriftKind, GroupBy, RunPhase, Shown, ValidationEntry, ValidationPane, Verdict,
-};
-use crate::lock::LockRow;
+use super::{GroupBy, RunPhase, Shown, ValidationPane};
 use crate::tui::theme::{Role, Theme};
-
-/// The detail popup: expected (lock) vs current (HEAD) per field.
-pub fn detail_lines(entry: &ValidationEntry, row: Option<&LockRow>) -> Vec<String> {
-    let mut lines = vec![
-        format!("status   {}", entry.verdict.text()),
-        format!(
-            "location {}",
-            row.and_then(LockRow::href).unwrap_or_else(|| "—".into())
-        ),
-        String::new(),
-        format!(
-            "  {:<14}{:<26}{}",
-            "field", "expected (lock)", "current (HEAD)"
-        ),
-    ];
-    let facts = entry.facts.as_ref();
-    let opt = |v: Option<String>| v.unwrap_or_else(|| "—".to_string());
-    let fields = [
-        (
-            "size_bytes",
-            DriftKind::Size,
-            row.and_then(|r| r.size_bytes).map(|n| n.to_string()),
-            facts.map(|f| f.size_bytes.to_string()),
-        ),
-        (
-            "etag",
-            DriftKind::Etag,
-            row.and_then(|r| r.etag.clone()),
-            facts.and_then(|f| f.etag.clone()),
-        ),
-        (
-            "last_modified",
-            DriftKind::LastModified,
-            row.and_then(|r| r.last_modified.clone()),
-            facts.and_then(|f| f.last_modified.clone()),
-        ),
-    ];
-    for (name, kind, expected, current) in fields {
-        // A glyph per field; the status line above says the same in words.
-        let mark = match &entry.verdict {
-            Verdict::Drifted(kinds) if kinds.contains(&kind) => "✗",
-            Verdict::Drifted(kinds) if kinds.contains(&DriftKind::Missing) => "✗",
-            Verdict::Unreachable => "?",
-            _ => "✓",
-        };
-        lines.push(format!(
-            "{mark} {name:<14}{:<26}{}",
-            opt(expected),
-            opt(current)
-        ));
-    }
-    if !entry.result.errors.is_empty() {
-        lines.push(String::new());
-        lines.push("errors".to_string());
-        lines.extend(entry.result.errors.iter().map(|e| format!("  {e}")));
-    }
-    lines
-}
+use crate::tui::widgets::run::{draw_failure, draw_gauge, progress_label, run_layout, size_text};
 
 /// Draws the pane.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, pane: &ValidationPane, theme: &Theme) {
-    let Some((summary, gauge, body)) = super::phase::run_layout(area) else {
+    let Some((summary, gauge, body)) = run_layout(area) else {
         return;
     };
     let c = pane.counters();
@@ -119,10 +58,10 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, pane: &ValidationPane, theme: &Th
             RunPhase::Done => label.push_str(" · done"),
             _ => {}
         }
-        super::phase::draw_gauge(frame, gauge, label, ratio, theme);
+        draw_gauge(frame, gauge, label, ratio, theme);
     }
     if let RunPhase::Failed(error) = &pane.phase {
-        super::phase::draw_failure(frame, body, "validation could not run", error, theme);
+        draw_failure(frame, body, "validation could not run", error, theme);
         return;
     }
     if pane.shown.is_empty() {

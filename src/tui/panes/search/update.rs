@@ -1,12 +1,76 @@
-//! The search pane's part of `update`: running a search, the collections picker, recalling
+//! `update` for the search pane: running a search, the collections picker, recalling
 //! remembered searches and the paging progress. Synchronous and free of I/O like the rest of
 //! `update`; what it needs from the outside world it returns as effects.
 
-use super::model::{Model, Popup};
-use super::msg::{Effect, PaneId};
-use super::panes::search::{
-    is_url, PageProgress, Picker, PickerList, SearchSpec, COLLECTIONS_FIELD, FIELDS,
-};
+use super::form::{is_url, SearchSpec, COLLECTIONS_FIELD, FIELDS};
+use super::{PageProgress, Picker, PickerList, SearchEffect, SearchMsg};
+use crate::tui::command::{Command, PaneId};
+use crate::tui::model::Popup;
+use crate::tui::model::{Input, InputTarget, Model};
+use crate::tui::msg::Effect;
+use crate::tui::tasks::TaskKind;
+
+/// Applies a search task result.
+pub fn message(model: &mut Model, msg: SearchMsg) -> Vec<Effect> {
+    match msg {
+        SearchMsg::Page {
+            generation,
+            pages,
+            matched,
+        } => page_received(model, generation, pages, matched),
+        SearchMsg::CollectionsLoaded { generation, result } => {
+            collections_loaded(model, generation, result);
+        }
+    }
+    vec![]
+}
+
+/// Applies a search-pane command.
+pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
+    match c {
+        Command::EditField => {
+            let i = model.search.cursor;
+            if i < FIELDS.len() {
+                model.input = Some(Input {
+                    target: InputTarget::Field(i),
+                    text: model.search.form.field(i).to_string(),
+                });
+            }
+            vec![]
+        }
+        Command::RecallSearch => {
+            recall(model);
+            vec![]
+        }
+        Command::RunSearch => enter(model),
+        Command::PickCollections => pick_collections(model),
+        _ => {
+            model.is_dirty = false;
+            vec![]
+        }
+    }
+}
+
+/// A field's prompt was submitted.
+pub fn submit_field(model: &mut Model, i: usize, text: String) -> Vec<Effect> {
+    model.search.form.set_field(i, text);
+    model.search.error = None;
+    vec![]
+}
+
+/// Moves the cursor over the fields and the remembered searches.
+pub fn move_by(model: &mut Model, delta: isize) {
+    let s = &mut model.search;
+    let target = (s.cursor as isize + delta).clamp(0, s.len().saturating_sub(1) as isize);
+    s.cursor = target as usize;
+}
+
+/// A search task ended with a failure (error or panic).
+pub fn task_failed(model: &mut Model, kind: TaskKind, failure: &str) {
+    if kind == TaskKind::Collections {
+        collections_task_failed(model, failure);
+    }
+}
 
 /// Starts the search the form describes: a STAC API search or a local load. A form that
 /// does not check out is refused with one line in the pane and the status bar.
@@ -28,21 +92,22 @@ pub fn run_search(model: &mut Model) -> Vec<Effect> {
     model.focus = PaneId::Items;
     model.status = None;
     let run = match spec {
-        SearchSpec::Api(search) => Effect::SearchApi { generation, search },
-        SearchSpec::Local(l) => Effect::LoadItems {
+        SearchSpec::Api(search) => SearchEffect::SearchApi {
             generation,
-            path: l.path,
-            filter: l.filter,
-            max_items: l.max_items,
-            local: l.local,
+            search: Box::new(search),
+        },
+        SearchSpec::Local(load) => SearchEffect::LoadLocal {
+            generation,
+            load: Box::new(load),
         },
     };
-    vec![run, Effect::SaveHistory(model.search.history.clone())]
+    let save = SearchEffect::SaveHistory(model.search.history.clone());
+    vec![Effect::Search(run), Effect::Search(save)]
 }
 
 /// Enter on the search pane: confirm the picker, or run (a remembered search under the
 /// cursor is copied into the form first).
-pub fn enter(model: &mut Model) -> Vec<Effect> {
+fn enter(model: &mut Model) -> Vec<Effect> {
     if model.popup == Some(Popup::Collections) {
         confirm_collections(model);
         return vec![];
@@ -61,7 +126,7 @@ pub fn enter(model: &mut Model) -> Vec<Effect> {
 
 /// The recall key: on a remembered search, copy it into the form; on a field, step through
 /// the remembered searches, newest first.
-pub fn recall(model: &mut Model) {
+fn recall(model: &mut Model) {
     let s = &mut model.search;
     if let Some(i) = s.cursor.checked_sub(FIELDS.len()) {
         if let Some(form) = s.history.get(i) {
@@ -84,7 +149,7 @@ pub fn recall(model: &mut Model) {
 }
 
 /// Opens the collections picker and asks for the endpoint's `/collections`.
-pub fn pick_collections(model: &mut Model) -> Vec<Effect> {
+fn pick_collections(model: &mut Model) -> Vec<Effect> {
     let source = model.search.form.source.trim().to_string();
     if !is_url(&source) {
         model.say(
@@ -111,11 +176,14 @@ pub fn pick_collections(model: &mut Model) -> Vec<Effect> {
         cursor: 0,
     });
     model.popup = Some(Popup::Collections);
-    vec![Effect::LoadCollections { generation, source }]
+    vec![Effect::Search(SearchEffect::LoadCollections {
+        generation,
+        source,
+    })]
 }
 
 /// The picker's list arrived (dropped when the picker was closed or reopened since).
-pub fn collections_loaded(
+fn collections_loaded(
     model: &mut Model,
     generation: u64,
     result: Result<Vec<(String, Option<String>)>, String>,
@@ -140,7 +208,7 @@ pub fn collections_loaded(
 }
 
 /// The picker's task failed (a panic or an error outside the answer).
-pub fn collections_task_failed(model: &mut Model, failure: &str) {
+fn collections_task_failed(model: &mut Model, failure: &str) {
     if let Some(p) = model.search.picker.as_mut() {
         if p.list == PickerList::Loading {
             p.list = PickerList::Failed(failure.to_string());
@@ -188,7 +256,7 @@ fn confirm_collections(model: &mut Model) {
 }
 
 /// A page of the running API search arrived.
-pub fn page_received(model: &mut Model, generation: u64, pages: u64, matched: Option<u64>) {
+fn page_received(model: &mut Model, generation: u64, pages: u64, matched: Option<u64>) {
     if generation != model.items.generation {
         model.is_dirty = false;
         return;

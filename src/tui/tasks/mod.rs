@@ -1,5 +1,7 @@
 //! The task layer's bookkeeping: every task gets an id, a kind and a child of one root
-//! cancellation token; its end (normal, error or panic) comes back as [`Msg::TaskEnded`].
+//! cancellation token; its end (normal, error or panic) comes back as a [`TaskEnd`], wrapped
+//! into the inbox's message type by the function the manager was made with. The manager is
+//! generic over that message type, so it knows nothing of the UI's messages.
 //!
 //! Shutdown cancels the root token, waits up to [`SHUTDOWN_DRAIN`] for tasks to notice, then
 //! aborts what is left. Blocking work (file reads, sorts) runs on `spawn_blocking` threads that
@@ -13,7 +15,7 @@ use tokio::sync::mpsc;
 use tokio::task::{AbortHandle, JoinHandle};
 use tokio_util::sync::CancellationToken;
 
-use super::msg::Msg;
+pub mod forward;
 
 /// How long shutdown waits for cancelled tasks before aborting them.
 pub const SHUTDOWN_DRAIN: Duration = Duration::from_millis(500);
@@ -62,6 +64,17 @@ impl TaskKind {
     }
 }
 
+/// How a task ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskEnd {
+    /// Which task.
+    pub id: TaskId,
+    /// What it was doing.
+    pub kind: TaskKind,
+    /// `Some` if it failed or panicked.
+    pub failure: Option<String>,
+}
+
 struct Running {
     kind: TaskKind,
     token: CancellationToken,
@@ -69,31 +82,33 @@ struct Running {
     watcher: JoinHandle<()>,
 }
 
-/// Spawns, cancels and shuts down tasks.
-pub struct TaskManager {
+/// Spawns, cancels and shuts down tasks that report into an inbox of `M`s.
+pub struct TaskManager<M> {
     root: CancellationToken,
-    tx: mpsc::Sender<Msg>,
+    tx: mpsc::Sender<M>,
+    ended: fn(TaskEnd) -> M,
     next_id: u64,
     tasks: HashMap<TaskId, Running>,
 }
 
-impl TaskManager {
-    /// A manager whose tasks report into `tx`.
-    pub fn new(tx: mpsc::Sender<Msg>) -> TaskManager {
+impl<M: Send + 'static> TaskManager<M> {
+    /// A manager whose tasks report into `tx`; a task's end is sent as `ended(end)`.
+    pub fn new(tx: mpsc::Sender<M>, ended: fn(TaskEnd) -> M) -> TaskManager<M> {
         TaskManager {
             root: CancellationToken::new(),
             tx,
+            ended,
             next_id: 0,
             tasks: HashMap::new(),
         }
     }
 
     /// The inbox sender, for tasks to report through.
-    pub fn sender(&self) -> mpsc::Sender<Msg> {
+    pub fn sender(&self) -> mpsc::Sender<M> {
         self.tx.clone()
     }
 
-    /// Spawns `make(token)`; its `Err` or panic is reported in [`Msg::TaskEnded`].
+    /// Spawns `make(token)`; its end, `Err` or panic is reported as a [`TaskEnd`].
     pub fn spawn<F, Fut>(&mut self, kind: TaskKind, make: F) -> TaskId
     where
         F: FnOnce(CancellationToken) -> Fut,
@@ -105,6 +120,7 @@ impl TaskManager {
         let handle = tokio::spawn(make(token.clone()));
         let abort = handle.abort_handle();
         let tx = self.tx.clone();
+        let ended = self.ended;
         let watcher = tokio::spawn(async move {
             let failure = match handle.await {
                 Ok(Ok(())) => None,
@@ -112,7 +128,7 @@ impl TaskManager {
                 Err(e) if e.is_cancelled() => None,
                 Err(e) => Some(panic_text(e)),
             };
-            let _ = tx.send(Msg::TaskEnded { id, kind, failure }).await;
+            let _ = tx.send(ended(TaskEnd { id, kind, failure })).await;
         });
         self.tasks.insert(
             id,
@@ -180,18 +196,22 @@ fn panic_text(e: tokio::task::JoinError) -> String {
 mod tests {
     use super::*;
 
+    fn manager(tx: mpsc::Sender<TaskEnd>) -> TaskManager<TaskEnd> {
+        TaskManager::new(tx, |end| end)
+    }
+
     #[tokio::test(start_paused = true)]
     async fn errors_and_panics_come_back_as_messages() {
         let (tx, mut rx) = mpsc::channel(8);
-        let mut tm = TaskManager::new(tx);
+        let mut tm = manager(tx);
         tm.spawn(TaskKind::Debug, |_| async { anyhow::bail!("boom") });
-        let Some(Msg::TaskEnded { failure, .. }) = rx.recv().await else {
-            panic!("expected TaskEnded")
+        let Some(TaskEnd { failure, .. }) = rx.recv().await else {
+            panic!("expected TaskEnd")
         };
         assert_eq!(failure.as_deref(), Some("boom"));
         tm.spawn(TaskKind::Debug, |_| async { panic!("deliberate") });
-        let Some(Msg::TaskEnded { failure, .. }) = rx.recv().await else {
-            panic!("expected TaskEnded")
+        let Some(TaskEnd { failure, .. }) = rx.recv().await else {
+            panic!("expected TaskEnd")
         };
         assert_eq!(failure.as_deref(), Some("panicked: deliberate"));
     }
@@ -199,14 +219,14 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn cancel_reaches_the_task_and_shutdown_aborts_stragglers() {
         let (tx, mut rx) = mpsc::channel(8);
-        let mut tm = TaskManager::new(tx);
+        let mut tm = manager(tx);
         tm.spawn(TaskKind::Load, |token| async move {
             token.cancelled().await;
             anyhow::bail!("saw cancel")
         });
         tm.cancel_kind(TaskKind::Load);
-        let Some(Msg::TaskEnded { kind, failure, .. }) = rx.recv().await else {
-            panic!("expected TaskEnded")
+        let Some(TaskEnd { kind, failure, .. }) = rx.recv().await else {
+            panic!("expected TaskEnd")
         };
         assert_eq!(kind, TaskKind::Load);
         assert_eq!(failure.as_deref(), Some("saw cancel"));

@@ -21,15 +21,52 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::jobs::LOAD_BATCH_ROWS;
-use super::msg::Msg;
-use super::panes::search::ApiSearch;
+use std::path::Path;
+
+use super::form::ApiSearch;
+use super::load::{load_local, LOAD_BATCH_ROWS};
+use super::{history, SearchEffect, SearchMsg};
 use crate::items::ItemFilter;
 use crate::search::{
     api_root, ClientOptions, NoProgress, PageReport, RetryPolicy, RetryReport, SearchProgress,
     SearchRequest, SearchTarget, StacApi,
 };
 use crate::stac::{JsonItems, ReadOptions};
+use crate::tui::msg::Msg;
+use crate::tui::panes::items::ItemsMsg;
+use crate::tui::tasks::{TaskKind, TaskManager};
+
+/// Starts the task for `effect`; a new load cancels the running one. History is written
+/// into `state_dir` (none: not remembered).
+pub fn start(tasks: &mut TaskManager<Msg>, state_dir: Option<&Path>, effect: SearchEffect) {
+    let tx = tasks.sender();
+    match effect {
+        SearchEffect::LoadLocal { generation, load } => {
+            tasks.cancel_kind(TaskKind::Load);
+            tasks.spawn(TaskKind::Load, move |token| {
+                load_local(generation, *load, tx, token)
+            });
+        }
+        SearchEffect::SearchApi { generation, search } => {
+            tasks.cancel_kind(TaskKind::Load);
+            tasks.spawn(TaskKind::Load, move |token| {
+                search_api(generation, *search, tx, token)
+            });
+        }
+        SearchEffect::LoadCollections { generation, source } => {
+            tasks.cancel_kind(TaskKind::Collections);
+            tasks.spawn(TaskKind::Collections, move |token| {
+                load_collections(generation, source, tx, token)
+            });
+        }
+        SearchEffect::CancelLoad => tasks.cancel_kind(TaskKind::Load),
+        SearchEffect::SaveHistory(forms) => {
+            if let Some(dir) = state_dir.map(Path::to_path_buf) {
+                tasks.spawn(TaskKind::Save, move |_| history::save(dir, forms));
+            }
+        }
+    }
+}
 
 /// Retries of a failed request in the console: fewer than the CLI's 5, so an unreachable
 /// server is reported after ~1.5 s of backoff (0.5 + 1 s) instead of ~15 s.
@@ -59,11 +96,11 @@ struct InboxProgress {
 
 impl SearchProgress for InboxProgress {
     fn page(&self, r: &PageReport) {
-        let _ = self.tx.try_send(Msg::SearchPage {
+        let _ = self.tx.try_send(Msg::Search(SearchMsg::Page {
             generation: self.generation,
             pages: r.page,
             matched: r.matched,
-        });
+        }));
     }
 
     fn retry(&self, r: &RetryReport) {
@@ -101,7 +138,9 @@ pub async fn search_api(
     let fail = |error: String| {
         let tx = tx.clone();
         async move {
-            let _ = tx.send(Msg::ItemsFailed { generation, error }).await;
+            let _ = tx
+                .send(Msg::Items(ItemsMsg::Failed { generation, error }))
+                .await;
         }
     };
     let progress = Arc::new(InboxProgress {
@@ -170,18 +209,18 @@ pub async fn search_api(
                 fields.extend(new);
                 let schema = Arc::new(Schema::new(fields.clone()));
                 if tx
-                    .send(Msg::ItemsOpened { generation, schema })
+                    .send(Msg::Items(ItemsMsg::Opened { generation, schema }))
                     .await
                     .is_err()
                 {
                     return Ok(());
                 }
             }
-            let msg = Msg::ItemsBatch {
+            let msg = Msg::Items(ItemsMsg::Batch {
                 generation,
                 batch,
                 elapsed_secs: start.elapsed().as_secs_f64(),
-            };
+            });
             if tx.send(msg).await.is_err() {
                 return Ok(());
             }
@@ -191,10 +230,10 @@ pub async fn search_api(
         return Ok(());
     }
     let _ = tx
-        .send(Msg::ItemsDone {
+        .send(Msg::Items(ItemsMsg::Done {
             generation,
             elapsed_secs: start.elapsed().as_secs_f64(),
-        })
+        }))
         .await;
     Ok(())
 }
@@ -217,15 +256,16 @@ pub async fn load_collections(
         Ok(list) => Ok(list.into_iter().map(|c| (c.id, c.title)).collect()),
         Err(e) => Err(format!("{e:#}")),
     };
-    let _ = tx.send(Msg::CollectionsLoaded { generation, result }).await;
+    let msg = SearchMsg::CollectionsLoaded { generation, result };
+    let _ = tx.send(Msg::Search(msg)).await;
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::demo::api as demo_api;
     use crate::search::SearchParams;
-    use crate::tui::demo_api;
 
     fn demo_search(url: String, limit: u64) -> ApiSearch {
         ApiSearch {
@@ -256,24 +296,24 @@ mod tests {
         let (mut rows, mut batches, mut pages) = (0, 0, 0);
         while let Some(msg) = rx.recv().await {
             match msg {
-                Msg::ItemsBatch {
+                Msg::Items(ItemsMsg::Batch {
                     generation: 7,
                     batch,
                     ..
-                } => {
+                }) => {
                     rows += batch.num_rows();
                     batches += 1;
                 }
-                Msg::SearchPage {
+                Msg::Search(SearchMsg::Page {
                     generation: 7,
                     pages: p,
                     matched,
-                } => {
+                }) => {
                     pages = p;
                     assert_eq!(matched, Some(240));
                 }
-                Msg::ItemsDone { generation: 7, .. } => break,
-                Msg::ItemsOpened { generation: 7, .. } => {}
+                Msg::Items(ItemsMsg::Done { generation: 7, .. }) => break,
+                Msg::Items(ItemsMsg::Opened { generation: 7, .. }) => {}
                 other => panic!("unexpected {other:?}"),
             }
         }
@@ -291,15 +331,15 @@ mod tests {
         let task = tokio::spawn(search_api(1, demo_search(api.url(), 5), tx, token.clone()));
         let mut rows = 0;
         while rows == 0 {
-            if let Some(Msg::ItemsBatch { batch, .. }) = rx.recv().await {
+            if let Some(Msg::Items(ItemsMsg::Batch { batch, .. })) = rx.recv().await {
                 rows += batch.num_rows();
             }
         }
         token.cancel();
         while let Some(msg) = rx.recv().await {
             match msg {
-                Msg::ItemsBatch { batch, .. } => rows += batch.num_rows(),
-                Msg::ItemsDone { .. } | Msg::ItemsFailed { .. } => {
+                Msg::Items(ItemsMsg::Batch { batch, .. }) => rows += batch.num_rows(),
+                Msg::Items(ItemsMsg::Done { .. } | ItemsMsg::Failed { .. }) => {
                     panic!("a cancelled search reported {msg:?}")
                 }
                 _ => {}
@@ -321,10 +361,10 @@ mod tests {
         )
         .await
         .unwrap();
-        let Some(Msg::CollectionsLoaded {
+        let Some(Msg::Search(SearchMsg::CollectionsLoaded {
             generation: 3,
             result: Ok(list),
-        }) = rx.recv().await
+        })) = rx.recv().await
         else {
             panic!("expected the collections")
         };
@@ -339,10 +379,10 @@ mod tests {
         search_api(4, search, tx, CancellationToken::new())
             .await
             .unwrap();
-        let Some(Msg::ItemsFailed {
+        let Some(Msg::Items(ItemsMsg::Failed {
             generation: 4,
             error,
-        }) = rx.recv().await
+        })) = rx.recv().await
         else {
             panic!("expected ItemsFailed")
         };
@@ -362,7 +402,7 @@ mod tests {
             search_api(5, search, tx, CancellationToken::new())
                 .await
                 .unwrap();
-            let Some(Msg::ItemsFailed { error, .. }) = rx.recv().await else {
+            let Some(Msg::Items(ItemsMsg::Failed { error, .. })) = rx.recv().await else {
                 panic!("expected ItemsFailed")
             };
             assert!(error.contains(expected) && !error.contains('\n'), "{error}");

@@ -1,11 +1,11 @@
-//! The task bodies: the only code in the console that does I/O or heavy CPU work.
+//! Reading a local catalogue into the items pane, batch by batch, on a blocking thread.
 //!
-//! Each body takes its cancellation token and the inbox sender. Sends await (`blocking_send`
-//! on blocking threads), so a slow UI slows the producers instead of queueing without bound.
+//! Sends block (`blocking_send`), so a slow UI slows the reader instead of queueing without
+//! bound. A lock file or a package directory given as the source is told apart here, off the
+//! UI thread, and handed to the lock pane.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Instant;
 
 use arrow_array::RecordBatch;
@@ -13,14 +13,14 @@ use arrow_schema::SchemaRef;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::compute::compute_view;
-use super::msg::Msg;
-use super::panes::items::ViewSpec;
-use super::panes::search::SearchForm;
+use super::form::LocalSearch;
 use crate::items::ItemFilter;
 use crate::parquet_io::open_parquet;
 use crate::search::LocalFilter;
 use crate::stac::read::{JsonItems, NdjsonItems, ReadOptions};
+use crate::tui::msg::Msg;
+use crate::tui::panes::items::ItemsMsg;
+use crate::tui::panes::lock::jobs::{classify_source, Source};
 
 /// Rows per batch the console asks the readers for: small enough that the table fills while
 /// a big file streams; one batch of OpenAerialMap-like items is ~1.5 MB of Arrow arrays.
@@ -61,28 +61,32 @@ fn open_items(path: &Path, filter: ItemFilter) -> crate::Result<(SchemaRef, Batc
     }
 }
 
-/// Streams a catalogue's items into the inbox as `ItemsOpened`, `ItemsBatch`…, `ItemsDone`
-/// (or `ItemsFailed`), stopping early when cancelled or after `max_items`.
-pub async fn load_items(
+/// Streams a catalogue's items into the inbox as `Opened`, `Batch`…, `Done` (or `Failed`),
+/// stopping early when cancelled or after `max_items`.
+pub async fn load_local(
     generation: u64,
-    path: PathBuf,
-    filter: ItemFilter,
-    max_items: Option<usize>,
-    local: Option<LocalFilter>,
+    load: LocalSearch,
     tx: mpsc::Sender<Msg>,
     token: CancellationToken,
 ) -> anyhow::Result<()> {
+    let LocalSearch {
+        path,
+        filter,
+        local,
+        max_items,
+    } = load;
     tokio::task::spawn_blocking(move || {
         let start = Instant::now();
+        let send = |msg: ItemsMsg| tx.blocking_send(Msg::Items(msg)).is_ok();
         let fail = |error: String| {
-            let _ = tx.blocking_send(Msg::ItemsFailed { generation, error });
+            send(ItemsMsg::Failed { generation, error });
         };
         // A lock file opens in the lock pane; a package directory opens both panes.
-        let path = match super::lock_jobs::classify_source(&path.display().to_string()) {
-            super::lock_jobs::Source::Items(_) => path,
-            super::lock_jobs::Source::Lock(lock) => {
+        let path = match classify_source(&path.display().to_string()) {
+            Source::Items(_) => path,
+            Source::Lock(lock) => {
                 let base_dir = std::env::current_dir().unwrap_or_default();
-                let _ = tx.blocking_send(Msg::SourceHasLock {
+                send(ItemsMsg::SourceHasLock {
                     generation,
                     lock,
                     base_dir,
@@ -90,15 +94,15 @@ pub async fn load_items(
                 });
                 return;
             }
-            super::lock_jobs::Source::Package { items, lock } => {
+            Source::Package { items, lock } => {
                 let base_dir = lock.parent().map(PathBuf::from).unwrap_or_default();
-                let msg = Msg::SourceHasLock {
+                let msg = ItemsMsg::SourceHasLock {
                     generation,
                     lock,
                     base_dir,
                     has_items: true,
                 };
-                if tx.blocking_send(msg).is_err() {
+                if !send(msg) {
                     return;
                 }
                 items
@@ -108,10 +112,7 @@ pub async fn load_items(
             Ok(x) => x,
             Err(e) => return fail(format!("{e:#}")),
         };
-        if tx
-            .blocking_send(Msg::ItemsOpened { generation, schema })
-            .is_err()
-        {
+        if !send(ItemsMsg::Opened { generation, schema }) {
             return;
         }
         let mut left = max_items.unwrap_or(usize::MAX);
@@ -132,17 +133,17 @@ pub async fn load_items(
             if batch.num_rows() == 0 {
                 continue;
             }
-            let msg = Msg::ItemsBatch {
+            let msg = ItemsMsg::Batch {
                 generation,
                 batch,
                 elapsed_secs: start.elapsed().as_secs_f64(),
             };
-            if tx.blocking_send(msg).is_err() {
+            if !send(msg) {
                 return;
             }
         }
         let elapsed_secs = start.elapsed().as_secs_f64();
-        let _ = tx.blocking_send(Msg::ItemsDone {
+        send(ItemsMsg::Done {
             generation,
             elapsed_secs,
         });
@@ -161,58 +162,12 @@ fn keep_local(batch: RecordBatch, local: Option<&LocalFilter>) -> crate::Result<
     })
 }
 
-/// Computes a filtered / sorted row order on a blocking thread.
-pub async fn compute(
-    generation: u64,
-    batches: Vec<RecordBatch>,
-    spec: ViewSpec,
-    tx: mpsc::Sender<Msg>,
-    token: CancellationToken,
-) -> anyhow::Result<()> {
-    let rows = tokio::task::spawn_blocking(move || compute_view(&batches, &spec, &token)).await?;
-    if let Some(rows) = rows {
-        let _ = tx
-            .send(Msg::ViewComputed {
-                generation,
-                rows: Arc::new(rows),
-            })
-            .await;
-    }
-    Ok(())
-}
-
-/// The remembered searches file.
-pub fn history_path(state_dir: &Path) -> PathBuf {
-    state_dir.join("searches.json")
-}
-
-/// Reads the remembered searches (none if the file is missing or unreadable).
-pub fn read_history(state_dir: &Path) -> Vec<SearchForm> {
-    std::fs::read(history_path(state_dir))
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default()
-}
-
-/// Writes the remembered searches atomically.
-pub async fn save_history(state_dir: PathBuf, history: Vec<SearchForm>) -> anyhow::Result<()> {
-    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        std::fs::create_dir_all(&state_dir)?;
-        let path = history_path(&state_dir);
-        let file = crate::atomic::AtomicFile::create(&path)?;
-        serde_json::to_writer_pretty(file.handle()?, &history)?;
-        file.commit()?;
-        Ok(())
-    })
-    .await?
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::lock::LockRow;
-    use crate::tui::lock_jobs::write_now;
     use crate::tui::msg::{WriteContent, WriteRequest};
+    use crate::tui::write::write_now;
 
     /// A lock file given as an items source is reported for the lock pane, not read as items.
     #[tokio::test]
@@ -232,25 +187,22 @@ mod tests {
         };
         assert!(write_now(&request).unwrap());
         let (tx, mut rx) = mpsc::channel(4);
-        let filter = ItemFilter::new(&[], &[], &[]);
-        load_items(
-            7,
-            lock.clone(),
-            filter,
-            None,
-            None,
-            tx,
-            CancellationToken::new(),
-        )
-        .await
-        .unwrap();
+        let load = LocalSearch {
+            path: lock.clone(),
+            filter: ItemFilter::new(&[], &[], &[]),
+            local: None,
+            max_items: None,
+        };
+        load_local(7, load, tx, CancellationToken::new())
+            .await
+            .unwrap();
         match rx.recv().await {
-            Some(Msg::SourceHasLock {
+            Some(Msg::Items(ItemsMsg::SourceHasLock {
                 generation: 7,
                 lock: got,
                 has_items: false,
                 ..
-            }) => assert_eq!(got, lock),
+            })) => assert_eq!(got, lock),
             other => panic!("expected SourceHasLock, got {other:?}"),
         }
         assert!(rx.recv().await.is_none(), "nothing else is sent");

@@ -13,11 +13,15 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::lock::scrolled;
-pub use super::validation_view::{detail_lines, draw};
+pub mod detail;
+pub mod jobs;
+pub mod update;
+pub mod view;
+
 use crate::lock::validate::Validation;
 use crate::store::probe::Facts;
 use crate::tui::theme::Role;
+use crate::tui::widgets::run::scrolled;
 
 /// One way a locked object differs from what the store says now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -206,7 +210,7 @@ pub enum Shown {
 }
 
 /// Where a validation run stands.
-pub use super::phase::RunPhase;
+pub use super::RunPhase;
 
 /// The validation pane state.
 #[derive(Debug, Clone)]
@@ -379,6 +383,43 @@ impl ValidationPane {
         self.cursor = index.min(self.shown.len().saturating_sub(1));
         (self.cursor, self.offset) = scrolled(self.cursor, self.offset, page_rows);
     }
+}
+
+/// Task results for the validation pane.
+#[derive(Debug)]
+pub enum ValidationMsg {
+    /// Results arrived (in completion order; the pane orders them by lock row).
+    Rows {
+        /// The run it belongs to.
+        generation: u64,
+        /// The results.
+        rows: Vec<ValidationEntry>,
+        /// Seconds since the run started.
+        elapsed_secs: f64,
+    },
+    /// A run finished.
+    Done {
+        /// The run it belongs to.
+        generation: u64,
+        /// Seconds since the run started.
+        elapsed_secs: f64,
+    },
+}
+
+/// Work the validation pane asks of the task layer.
+#[derive(Debug, Clone)]
+pub enum ValidationEffect {
+    /// Validate lock rows (cancelling any running validation).
+    Validate {
+        /// The generation its messages will carry.
+        generation: u64,
+        /// (lock row index, row).
+        rows: Vec<(usize, crate::lock::LockRow)>,
+        /// Where relative file keys resolve.
+        base_dir: std::path::PathBuf,
+    },
+    /// Cancel the running validation.
+    Cancel,
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! The bundled items (`assets/demo/items.ndjson`, made by `scripts/gen-items`) name their
 //! assets under [`DEMO_BASE`]; at start the demo writes a copy into the state dir with that
 //! base replaced by the live server's URL, and opens the copy. The copy is also served as a
-//! small STAC API ([`super::demo_api`]), so a real API search works offline too.
+//! small STAC API ([`api`]), so a real API search works offline too.
 //!
 //! The bundled lock (`assets/demo/assets.lock.parquet`) was derived by `scripts/gen-demo` with
 //! this crate's engine *before* it changed a few files (a size change, a same-size content
@@ -13,14 +13,20 @@
 //! the content and the manifest `files.json`, not file mtimes, so the drift is the same on
 //! every fresh clone.
 
+pub mod api;
+pub mod fileserver;
+pub mod listener;
+
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use super::demo_api::{self, DemoApi};
-use super::fileserver::{read_manifest, serve_with, FileServer, Manifest};
-use super::lock_jobs::{read_lock, rebase_rows};
+use self::api::DemoApi;
+use self::fileserver::{read_manifest, serve_with, FileServer, Manifest};
+use crate::lock::location::{parse_href, HrefOptions};
 use crate::lock::schema::LockParquetWriter;
+use crate::lock::LockRow;
+use crate::tui::panes::lock::jobs::read_lock;
 
 /// The placeholder asset base in the bundled catalogue.
 pub const DEMO_BASE: &str = "https://demo.stacpkg.invalid";
@@ -89,7 +95,7 @@ pub async fn start(state_dir: &Path) -> anyhow::Result<Demo> {
     } else {
         None
     };
-    let api = demo_api::serve(&items_path).await?;
+    let api = api::serve(&items_path).await?;
     Ok(Demo {
         items_path,
         lock_path,
@@ -98,6 +104,22 @@ pub async fn start(state_dir: &Path) -> anyhow::Result<Demo> {
         _server: server,
         _api: api,
     })
+}
+
+/// Rewrites rows whose href starts with `from` to start with `to` instead (the demo's
+/// placeholder base ⇄ its live server), through the engine's href parser.
+pub fn rebase_rows(rows: &mut [LockRow], from: &str, to: &str) {
+    for row in rows {
+        let Some(href) = row.href() else { continue };
+        let Some(rest) = href.strip_prefix(from) else {
+            continue;
+        };
+        if let Ok(parts) = parse_href(&format!("{to}{rest}"), HrefOptions::default()) {
+            row.store_type = parts.store_type.map(|t| t.as_str().to_string());
+            row.store_container = parts.store_container;
+            row.key = parts.key;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -129,5 +151,23 @@ mod tests {
             .collect();
         problems.sort();
         insta::assert_snapshot!(problems.join("\n"));
+    }
+
+    #[test]
+    fn rebase_points_rows_at_the_live_server() {
+        let mut rows = vec![LockRow {
+            item_id: "i".into(),
+            asset_key: "a".into(),
+            store_type: Some("https".into()),
+            store_container: Some("https://demo.invalid".into()),
+            key: Some("x/y.tif".into()),
+            ..Default::default()
+        }];
+        rebase_rows(&mut rows, "https://demo.invalid", "http://127.0.0.1:9");
+        assert_eq!(rows[0].store_type.as_deref(), Some("http"));
+        assert_eq!(
+            rows[0].href().as_deref(),
+            Some("http://127.0.0.1:9/x/y.tif")
+        );
     }
 }

@@ -1,0 +1,208 @@
+//! [`Command`], the one enum of user intents, and [`PaneId`], the panes.
+//!
+//! The keymap table maps keys to commands, the hint bar and the help overlay describe them,
+//! and their serde names are what a user keymap file writes. [`Command::pane`] names the pane
+//! whose `update` applies a command, so the core dispatches with one arm per pane; commands
+//! that belong to no pane (moving, marking, cancelling) go to the focused one.
+
+use serde::{Deserialize, Serialize};
+
+/// The panes, in tab order; number keys 1..=N focus them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaneId {
+    /// Where items come from: source and filters.
+    Search,
+    /// The items table.
+    Items,
+    /// The asset lock: derive, open, write.
+    Lock,
+    /// Validation results: drift triage.
+    Validation,
+}
+
+impl PaneId {
+    /// Every pane, in tab order.
+    pub const ALL: [PaneId; 4] = [
+        PaneId::Search,
+        PaneId::Items,
+        PaneId::Lock,
+        PaneId::Validation,
+    ];
+
+    /// The pane's name in a keymap file's `scope`.
+    pub fn name(self) -> &'static str {
+        match self {
+            PaneId::Search => "search",
+            PaneId::Items => "items",
+            PaneId::Lock => "lock",
+            PaneId::Validation => "validation",
+        }
+    }
+
+    /// The tab title.
+    pub fn title(self) -> &'static str {
+        match self {
+            PaneId::Search => "Search",
+            PaneId::Items => "Items",
+            PaneId::Lock => "Lock",
+            PaneId::Validation => "Validation",
+        }
+    }
+}
+
+/// A user intent. One doc line each; `description` is what the hint bar and help show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Command {
+    /// Quit (asks first while work is running).
+    Quit,
+    /// Quit now, cancelling running work.
+    ForceQuit,
+    /// Show or hide the help overlay.
+    ToggleHelp,
+    /// Focus the next pane.
+    NextPane,
+    /// Focus the previous pane.
+    PrevPane,
+    /// Focus the search pane.
+    FocusSearch,
+    /// Focus the items pane.
+    FocusItems,
+    /// Close the popup, or cancel the focused pane's work.
+    Cancel,
+    /// Move the cursor up.
+    Up,
+    /// Move the cursor down.
+    Down,
+    /// Move a page up.
+    PageUp,
+    /// Move a page down.
+    PageDown,
+    /// Jump to the first row.
+    Top,
+    /// Jump to the last row.
+    Bottom,
+    /// Select the column to the left.
+    Left,
+    /// Select the column to the right.
+    Right,
+    /// Mark or unmark the row under the cursor (items, validation results, collections).
+    #[serde(alias = "mark_result")]
+    ToggleMark,
+    /// Mark every shown row, or clear the marks if all are marked.
+    #[serde(alias = "mark_all_results")]
+    MarkAll,
+    /// Open the item under the cursor as JSON.
+    OpenItem,
+    /// Filter rows by text.
+    StartFilter,
+    /// Sort by the selected column (again: reverse; third time: unsorted).
+    Sort,
+    /// Choose which columns are shown.
+    ChooseColumns,
+    /// Edit the selected search field.
+    EditField,
+    /// Run the search.
+    RunSearch,
+    /// Fill the form from the selected remembered search (on a field: the next older one).
+    RecallSearch,
+    /// Choose collections from the endpoint's `/collections`.
+    PickCollections,
+    /// Panic inside a task (to test that the console survives it).
+    DebugPanicTask,
+    /// Focus the asset-lock pane.
+    FocusLock,
+    /// Focus the validation pane.
+    FocusValidation,
+    /// Derive the asset lock for the marked items (or all loaded items).
+    DeriveLock,
+    /// Write the lock to a Parquet file (prompts for the path).
+    WriteLock,
+    /// Validate the whole lock.
+    ValidateLock,
+    /// Validate again only the marked results (or the one under the cursor).
+    RevalidateMarked,
+    /// Show only drifted and unreachable results, or everything.
+    ToggleProblemsOnly,
+    /// Group results by nothing, drift kind, host, collection (cycles).
+    CycleGroup,
+    /// Show expected vs current facts of the result under the cursor.
+    ShowDetail,
+    /// Write a new lock with the current facts of the marked results (prompts for the path).
+    AcceptDrift,
+    /// Export the results as JSON lines (prompts for the path).
+    ExportResults,
+}
+
+impl Command {
+    /// The one description shown in the hint bar and in the help overlay.
+    pub fn description(self) -> &'static str {
+        match self {
+            Command::Quit => "quit",
+            Command::ForceQuit => "quit now",
+            Command::ToggleHelp => "help",
+            Command::NextPane => "next pane",
+            Command::PrevPane => "previous pane",
+            Command::FocusSearch => "search pane",
+            Command::FocusItems => "items pane",
+            Command::Cancel => "close / cancel",
+            Command::Up => "up",
+            Command::Down => "down",
+            Command::PageUp => "page up",
+            Command::PageDown => "page down",
+            Command::Top => "first row",
+            Command::Bottom => "last row",
+            Command::Left => "column left",
+            Command::Right => "column right",
+            Command::ToggleMark => "mark",
+            Command::MarkAll => "mark all",
+            Command::OpenItem => "open JSON",
+            Command::StartFilter => "filter",
+            Command::Sort => "sort by column",
+            Command::ChooseColumns => "columns",
+            Command::EditField => "edit field",
+            Command::RunSearch => "run",
+            Command::RecallSearch => "recall search",
+            Command::PickCollections => "pick collections",
+            Command::DebugPanicTask => "panic in a task (test)",
+            Command::FocusLock => "lock pane",
+            Command::FocusValidation => "validation pane",
+            Command::DeriveLock => "derive lock",
+            Command::WriteLock => "write lock",
+            Command::ValidateLock => "validate",
+            Command::RevalidateMarked => "re-validate marked",
+            Command::ToggleProblemsOnly => "problems only",
+            Command::CycleGroup => "group by",
+            Command::ShowDetail => "details",
+            Command::AcceptDrift => "accept drift",
+            Command::ExportResults => "export JSON lines",
+        }
+    }
+
+    /// The pane whose `update` applies this command; `None`: the core applies it, or it goes
+    /// to the focused pane (moving, marking, cancelling).
+    pub fn pane(self) -> Option<PaneId> {
+        match self {
+            Command::Left
+            | Command::Right
+            | Command::OpenItem
+            | Command::StartFilter
+            | Command::Sort
+            | Command::ChooseColumns => Some(PaneId::Items),
+            Command::EditField
+            | Command::RunSearch
+            | Command::RecallSearch
+            | Command::PickCollections => Some(PaneId::Search),
+            Command::DeriveLock | Command::WriteLock => Some(PaneId::Lock),
+            Command::ValidateLock
+            | Command::RevalidateMarked
+            | Command::ToggleProblemsOnly
+            | Command::CycleGroup
+            | Command::ShowDetail
+            | Command::AcceptDrift
+            | Command::ExportResults => Some(PaneId::Validation),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,293 @@
+//! `update` for the items pane: batches streaming in, computed views, and the table's commands
+//! (move, mark, filter, sort, columns, open an item). Synchronous, no I/O.
+//!
+//! Natural order (no filter, no sort) is kept here as batches arrive; any other order is asked
+//! of the task layer, one request at a time, and its answer is dropped if a newer one is out.
+
+use std::sync::Arc;
+
+use super::json::item_json;
+use super::{ItemsEffect, ItemsMsg, Phase, RowRef, SortSpec};
+use crate::tui::command::{Command, PaneId};
+use crate::tui::model::Popup;
+use crate::tui::model::{Input, InputTarget, Model};
+use crate::tui::msg::Effect;
+use crate::tui::panes;
+use crate::tui::panes::search::SearchEffect;
+use crate::tui::tasks::TaskKind;
+
+/// Applies an items task result; results of an older load or view are dropped.
+pub fn message(model: &mut Model, msg: ItemsMsg) -> Vec<Effect> {
+    match msg {
+        ItemsMsg::Opened { generation, schema } => {
+            if generation == model.items.generation {
+                model.items.set_schema(schema);
+            } else {
+                model.is_dirty = false;
+            }
+            vec![]
+        }
+        ItemsMsg::Batch {
+            generation,
+            batch,
+            elapsed_secs,
+        } => {
+            if generation != model.items.generation {
+                model.is_dirty = false;
+                return vec![];
+            }
+            let items = &mut model.items;
+            let b = items.batches.len();
+            let n = batch.num_rows();
+            items.batches.push(batch);
+            items.total_rows += n;
+            items.phase = Phase::Streaming;
+            if elapsed_secs > 0.0 {
+                items.rate = Some(items.total_rows as f64 / elapsed_secs);
+            }
+            if items.is_natural_order() {
+                Arc::make_mut(&mut items.rows).extend((0..n).map(|r| RowRef::new(b, r)));
+                if items.cursor_id.is_none() {
+                    let page = model.page_rows();
+                    model.items.move_to(0, page);
+                }
+                vec![]
+            } else if items.is_view_pending {
+                vec![]
+            } else {
+                vec![request_view(model)]
+            }
+        }
+        ItemsMsg::Done {
+            generation,
+            elapsed_secs,
+        } => {
+            if generation == model.items.generation {
+                let items = &mut model.items;
+                items.phase = Phase::Done;
+                if elapsed_secs > 0.0 {
+                    items.rate = Some(items.total_rows as f64 / elapsed_secs);
+                }
+                let text = format!("loaded {} items in {elapsed_secs:.1} s", items.total_rows);
+                model.say(text, false);
+            }
+            vec![]
+        }
+        ItemsMsg::SourceHasLock {
+            generation,
+            lock,
+            base_dir,
+            has_items,
+        } => {
+            if generation != model.items.generation {
+                return vec![];
+            }
+            if !has_items {
+                model.items.phase = Phase::Empty;
+            }
+            let effects = panes::lock::update::open_lock(model, lock, base_dir);
+            if !has_items {
+                model.focus = PaneId::Lock;
+            }
+            effects
+        }
+        ItemsMsg::Failed { generation, error } => {
+            if generation == model.items.generation {
+                model.items.phase = Phase::Failed(error.clone());
+                model.say(error, true);
+            }
+            vec![]
+        }
+        ItemsMsg::ViewComputed { generation, rows } => {
+            if generation != model.items.view_generation {
+                model.is_dirty = false;
+                return vec![];
+            }
+            model.items.rows = rows;
+            model.items.is_view_pending = false;
+            let page = model.page_rows();
+            model.items.reanchor(page);
+            if model.items.view_covers < model.items.batches.len() {
+                vec![request_view(model)]
+            } else {
+                vec![]
+            }
+        }
+    }
+}
+
+/// Applies an items command (or a marking command while the items pane has focus).
+pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
+    match c {
+        Command::Left | Command::Right => {
+            let n = model.items.visible_columns().len();
+            let cur = model.items.column_cursor;
+            model.items.column_cursor = match c {
+                Command::Left => cur.saturating_sub(1),
+                _ => (cur + 1).min(n.saturating_sub(1)),
+            };
+            vec![]
+        }
+        Command::ToggleMark => {
+            if let Some(id) = model.items.cursor_id.clone() {
+                if !model.items.marked.remove(&id) {
+                    model.items.marked.insert(id);
+                }
+                move_by(model, 1);
+            }
+            vec![]
+        }
+        Command::MarkAll => {
+            let items = &mut model.items;
+            let ids: Vec<String> = items.rows.iter().filter_map(|r| items.id_of(*r)).collect();
+            if ids.iter().all(|id| items.marked.contains(id)) {
+                for id in &ids {
+                    items.marked.remove(id);
+                }
+            } else {
+                items.marked.extend(ids);
+            }
+            vec![]
+        }
+        Command::OpenItem => {
+            let items = &model.items;
+            if let Some(r) = items.current() {
+                let batch = &items.batches[r.batch as usize];
+                let json = item_json(batch, r.row as usize);
+                let text = serde_json::to_string_pretty(&json).unwrap_or_default();
+                model.popup = Some(Popup::Json {
+                    title: items.id_of(r).unwrap_or_default(),
+                    lines: text.lines().map(String::from).collect(),
+                    scroll: 0,
+                });
+            }
+            vec![]
+        }
+        Command::StartFilter => {
+            model.input = Some(Input {
+                target: InputTarget::Filter,
+                text: model.items.filter.clone(),
+            });
+            vec![]
+        }
+        Command::Sort => {
+            let visible = model.items.visible_columns();
+            let Some(column) = visible
+                .get(model.items.column_cursor)
+                .map(|s| s.to_string())
+            else {
+                return vec![];
+            };
+            model.items.sort = match model.items.sort.take() {
+                Some(s) if s.column == column && !s.descending => Some(SortSpec {
+                    column,
+                    descending: true,
+                }),
+                Some(s) if s.column == column => None,
+                _ => Some(SortSpec {
+                    column,
+                    descending: false,
+                }),
+            };
+            view_changed(model)
+        }
+        Command::ChooseColumns => {
+            model.popup = Some(Popup::Columns { cursor: 0 });
+            vec![]
+        }
+        _ => {
+            model.is_dirty = false;
+            vec![]
+        }
+    }
+}
+
+/// Space in the columns chooser: shows or hides the column under its cursor.
+pub fn toggle_column(model: &mut Model, cursor: usize) {
+    if let Some(col) = model.items.columns.get_mut(cursor) {
+        col.is_visible = !col.is_visible;
+    }
+    let n = model.items.visible_columns().len();
+    model.items.column_cursor = model.items.column_cursor.min(n.saturating_sub(1));
+}
+
+/// The filter prompt was submitted.
+pub fn submit_filter(model: &mut Model, text: &str) -> Vec<Effect> {
+    model.items.filter = text.trim().to_string();
+    view_changed(model)
+}
+
+/// Moves the table cursor by `delta` rows (clamped).
+pub fn move_by(model: &mut Model, delta: isize) {
+    let page = model.page_rows();
+    let len = model.items.rows.len();
+    let target = (model.items.cursor as isize + delta).clamp(0, len.saturating_sub(1) as isize);
+    model.items.move_to(target as usize, page);
+}
+
+/// Esc while items load: stops the load, keeping what arrived.
+pub fn cancel_load(model: &mut Model) -> Option<Vec<Effect>> {
+    if !matches!(model.items.phase, Phase::Loading | Phase::Streaming) {
+        return None;
+    }
+    let generation = model.generation();
+    model.items.generation = generation;
+    model.items.phase = Phase::Done;
+    let n = model.items.total_rows;
+    model.say(format!("load cancelled after {n} items"), false);
+    Some(vec![Effect::Search(SearchEffect::CancelLoad)])
+}
+
+/// The terminal was resized: keep the cursor on screen.
+pub fn resized(model: &mut Model) {
+    let page = model.page_rows();
+    model.items.scroll_into_view(page);
+}
+
+/// A load or view task ended with a failure (error or panic).
+pub fn task_failed(model: &mut Model, kind: TaskKind, failure: &str) {
+    match kind {
+        TaskKind::Load if matches!(model.items.phase, Phase::Loading | Phase::Streaming) => {
+            model.items.phase = Phase::Failed(failure.to_string());
+        }
+        TaskKind::Compute => model.items.is_view_pending = false,
+        _ => {}
+    }
+}
+
+/// A new filtered / sorted order is needed.
+fn request_view(model: &mut Model) -> Effect {
+    let generation = model.generation();
+    let items = &mut model.items;
+    items.view_generation = generation;
+    items.is_view_pending = true;
+    items.view_covers = items.batches.len();
+    Effect::Items(ItemsEffect::ComputeView {
+        generation,
+        batches: items.batches.clone(),
+        spec: items.view_spec(),
+    })
+}
+
+/// Filter or sort changed: natural order is rebuilt here, anything else in the task layer.
+fn view_changed(model: &mut Model) -> Vec<Effect> {
+    if model.items.is_natural_order() {
+        let generation = model.generation();
+        let items = &mut model.items;
+        items.view_generation = generation;
+        items.is_view_pending = false;
+        items.rows = Arc::new(
+            items
+                .batches
+                .iter()
+                .enumerate()
+                .flat_map(|(b, batch)| (0..batch.num_rows()).map(move |r| RowRef::new(b, r)))
+                .collect(),
+        );
+        let page = model.page_rows();
+        model.items.reanchor(page);
+        vec![]
+    } else {
+        vec![request_view(model)]
+    }
+}
