@@ -1,0 +1,216 @@
+//! The items pane: streaming loads, stale generations, cursor and marks across sorts, the
+//! filter, the JSON popup, and snapshots of every state.
+
+use crossterm::event::KeyCode;
+use rstest::rstest;
+use stacpkg::tui::command::PaneId;
+use stacpkg::tui::model::{Model, Popup};
+use stacpkg::tui::msg::{Effect, Msg};
+use stacpkg::tui::panes::items::{ItemsEffect, ItemsMsg, Phase};
+use stacpkg::tui::panes::search::SearchEffect;
+use stacpkg::tui::update::update;
+
+use super::kit::*;
+
+#[test]
+fn a_load_streams_rows_and_stale_generations_are_dropped() {
+    let mut m = model(80, 24);
+    let g1 = start_load(&mut m);
+    assert_eq!(m.focus, PaneId::Items);
+    assert_eq!(m.items.phase, Phase::Loading);
+    let batches = demo_batches(30, 10);
+    feed(&mut m, g1, &batches[..2]);
+    assert_eq!(m.items.phase, Phase::Streaming);
+    assert_eq!(m.items.rows.len(), 20);
+    // A new search supersedes the old one: its late pages are ignored.
+    let g2 = start_load(&mut m);
+    assert!(g2 > g1);
+    feed(&mut m, g1, &batches[2..]);
+    assert_eq!(m.items.rows.len(), 0);
+    feed(&mut m, g2, &batches);
+    update(
+        &mut m,
+        Msg::Items(ItemsMsg::Done {
+            generation: g2,
+            elapsed_secs: 1.0,
+        }),
+    );
+    assert_eq!(m.items.phase, Phase::Done);
+    assert_eq!(m.items.total_rows, 30);
+}
+
+#[test]
+fn cursor_and_marks_stay_on_their_item_across_sort_and_streaming() {
+    let mut m = model(80, 24);
+    let g = start_load(&mut m);
+    let batches = demo_batches(30, 10);
+    feed(&mut m, g, &batches[..1]);
+    update(&mut m, key('j'));
+    update(&mut m, key('j'));
+    let id = m.items.cursor_id.clone().unwrap();
+    update(&mut m, key(' '));
+    assert!(m.items.marked.contains(&id));
+    // Sort by the first visible column (collection, then datetime …): move to `gsd`.
+    let gsd = m
+        .items
+        .visible_columns()
+        .iter()
+        .position(|c| *c == "gsd")
+        .unwrap();
+    for _ in 0..gsd {
+        update(&mut m, key('l'));
+    }
+    update(&mut m, key('k'));
+    let anchored = m.items.cursor_id.clone().unwrap();
+    let effects = update(&mut m, key('s'));
+    assert!(m.items.is_view_pending);
+    compute(&mut m, &effects[0]);
+    assert_eq!(m.items.cursor_id.as_deref(), Some(anchored.as_str()));
+    let at = m.items.current().unwrap();
+    assert_eq!(m.items.id_of(at).unwrap(), anchored);
+    // More rows stream in while sorted: a new view is requested, the cursor stays put.
+    let effects = feed(&mut m, g, &batches[1..2]);
+    assert_eq!(effects.len(), 1);
+    compute(&mut m, &effects[0]);
+    assert_eq!(m.items.rows.len(), 20);
+    assert_eq!(m.items.id_of(m.items.current().unwrap()).unwrap(), anchored);
+    assert!(m.items.marked.contains(&id));
+}
+
+#[test]
+fn filter_input_help_and_quit_confirmation() {
+    let mut m = model(80, 24);
+    let g = start_load(&mut m);
+    feed(&mut m, g, &demo_batches(30, 10));
+    update(&mut m, key('/'));
+    assert!(m.input.is_some());
+    for c in "uav".chars() {
+        update(&mut m, key(c));
+    }
+    // Typed letters go to the input, not the keymap (`a` would mark all).
+    assert!(m.items.marked.is_empty());
+    let effects = update(&mut m, code(KeyCode::Enter));
+    assert_eq!(m.items.filter, "uav");
+    assert!(matches!(
+        effects[0],
+        Effect::Items(ItemsEffect::ComputeView { .. })
+    ));
+    update(&mut m, key('?'));
+    assert_eq!(m.popup, Some(Popup::Help { scroll: 0 }));
+    update(&mut m, code(KeyCode::Esc));
+    assert_eq!(m.popup, None);
+    // Still streaming: q asks; n keeps going; q then y quits.
+    assert!(update(&mut m, key('q')).is_empty());
+    assert_eq!(m.popup, Some(Popup::ConfirmQuit));
+    assert!(update(&mut m, key('n')).is_empty());
+    update(&mut m, key('q'));
+    let effects = update(&mut m, key('y'));
+    assert!(matches!(effects.last(), Some(Effect::Quit)));
+}
+
+#[test]
+fn enter_opens_the_items_json_and_esc_cancels_a_running_load() {
+    let mut m = model(80, 24);
+    let g = start_load(&mut m);
+    feed(&mut m, g, &demo_batches(10, 10));
+    update(&mut m, code(KeyCode::Enter));
+    let Some(Popup::Json { title, lines, .. }) = &m.popup else {
+        panic!("expected the JSON popup, got {:?}", m.popup)
+    };
+    let json: serde_json::Value = serde_json::from_str(&lines.join("\n")).unwrap();
+    assert_eq!(&json["id"], title.as_str());
+    assert_eq!(json["type"], "Feature");
+    assert!(json["geometry"]["coordinates"].is_array());
+    update(&mut m, code(KeyCode::Esc));
+    let effects = update(&mut m, code(KeyCode::Esc));
+    assert!(matches!(
+        effects[0],
+        Effect::Search(SearchEffect::CancelLoad)
+    ));
+    assert_eq!(m.items.phase, Phase::Done);
+    // Late batches of the cancelled load are dropped.
+    feed(&mut m, g, &demo_batches(10, 10));
+    assert_eq!(m.items.total_rows, 10);
+}
+
+/// A model of the items pane in a given state.
+fn items_in(state: &str, w: u16, h: u16) -> Model {
+    let mut m = model(w, h);
+    if state == "empty" {
+        m.focus = PaneId::Items;
+        return m;
+    }
+    let g = start_load(&mut m);
+    let batches = demo_batches(60, 20);
+    match state {
+        "loading" => {}
+        "streaming" => {
+            feed(&mut m, g, &batches[..1]);
+        }
+        "done" | "filtered" | "sorted" | "json" | "columns" => {
+            feed(&mut m, g, &batches);
+            update(
+                &mut m,
+                Msg::Items(ItemsMsg::Done {
+                    generation: g,
+                    elapsed_secs: 0.25,
+                }),
+            );
+        }
+        "error" => {
+            update(
+                &mut m,
+                Msg::Items(ItemsMsg::Failed {
+                    generation: g,
+                    error: "demo.ndjson: line 3: expected value at column 1".into(),
+                }),
+            );
+        }
+        other => panic!("unknown state {other}"),
+    }
+    match state {
+        "filtered" => {
+            update(&mut m, key('/'));
+            for c in "drone".chars() {
+                update(&mut m, key(c));
+            }
+            let effects = update(&mut m, code(KeyCode::Enter));
+            compute(&mut m, &effects[0]);
+        }
+        "sorted" => {
+            update(&mut m, key('l'));
+            let effects = update(&mut m, key('s'));
+            compute(&mut m, &effects[0]);
+            update(&mut m, key(' '));
+        }
+        "json" => {
+            update(&mut m, code(KeyCode::Enter));
+        }
+        "columns" => {
+            update(&mut m, key('c'));
+        }
+        _ => {}
+    }
+    m
+}
+
+#[rstest]
+fn snapshots(
+    #[values(
+        "empty",
+        "loading",
+        "streaming",
+        "done",
+        "error",
+        "filtered",
+        "sorted",
+        "json",
+        "columns"
+    )]
+    state: &str,
+    #[values((80, 24), (120, 40))] size: (u16, u16),
+) {
+    let m = items_in(state, size.0, size.1);
+    let name = format!("{state}_{}x{}", size.0, size.1);
+    insta::assert_snapshot!(name, render(&m));
+}
