@@ -7,7 +7,7 @@
 //!
 //! * [`schema`]: the 9-column Arrow schema, [`LockRow`], rows ⇄ batches, normalisation.
 //! * [`location`]: href ⇄ location, endpoint normalisation, signed-URL refusal.
-//! * [`derive`]: items → lock rows (and the probes that fill in facts).
+//! * [`derive`](mod@derive): items → lock rows (and the probes that fill in facts).
 //! * [`validate`]: lock rows → validation results (drift).
 //! * [`relocate`]: planning destination rows and copying bytes there.
 //! * [`ordered`]: concurrent probes whose results keep the input order.

@@ -10,7 +10,7 @@
 //!   package root) — never against `/`.
 //! * **http/https**: plain http is allowed for `http://` locations (no magic variable needed).
 //!   The container is the base URL (origin, optionally a base path, or a whole URL with query).
-//! * **s3**: bucket-scoped settings and endpoint priority of [`env`]; plain http allowed when the
+//! * **s3**: bucket-scoped settings and endpoint priority of [`env`](mod@env); plain http allowed when the
 //!   endpoint is `http://` or `STACPKG_OBSTORE_ALLOW_HTTP` is truthy; everything else from
 //!   `AmazonS3Builder::from_env` (`AWS_SKIP_SIGNATURE=true` for public buckets).
 //! * **gs / az**: `from_env` of their builders (`GOOGLE_*`, `AZURE_*`, including the Azurite

@@ -1,6 +1,6 @@
 //! Entering and leaving the terminal's console mode, with restore guaranteed twice.
 //!
-//! [`TerminalGuard`] restores on drop (normal quit, `?` errors); [`install_panic_hook`]
+//! [`TerminalGuard`] restores on drop (normal quit, `?` errors); the panic hook
 //! restores from a panic on the UI thread, then chains to the previous hook so the message
 //! prints on the normal screen. A panic on another thread (a task) is caught by tokio and
 //! reported as a message: the hook then only logs it to the log file, leaving the console up

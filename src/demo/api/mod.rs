@@ -6,7 +6,7 @@
 //! `/collections/{id}`, `/collections/{id}/items`, and `/search` by GET and POST with
 //! `collections`, `ids`, `bbox`, `datetime` and `limit`, paged by a `token` (an offset) in
 //! `next` links — a GET link carrying the whole query, a POST link a `body` to `merge`. The
-//! matching is the engine's offline search filter ([`LocalFilter`]), so the demo API and
+//! matching is the engine's offline search filter ([`LocalFilter`](crate::search::LocalFilter)), so the demo API and
 //! `stacpkg search FILE` can never disagree; parameters only a real server applies (CQL2
 //! `filter`, `query`, `sortby`, `intersects`, `fields`) are refused with a 400 that says so.
 //!

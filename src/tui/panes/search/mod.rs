@@ -8,8 +8,8 @@
 //! | field       | STAC API                         | local file                      |
 //! |-------------|----------------------------------|---------------------------------|
 //! | collections | `collections` (picker: `c`)      | items filter                    |
-//! | bbox        | `bbox` (4 or 6 numbers)          | [`LocalFilter`] on each batch   |
-//! | datetime    | `datetime` interval              | [`LocalFilter`] on each batch   |
+//! | bbox        | `bbox` (4 or 6 numbers)          | [`LocalFilter`][lf] on each batch |
+//! | datetime    | `datetime` interval              | [`LocalFilter`][lf] on each batch |
 //! | max items   | stops the pager exactly there    | stops the reader                |
 //! | filter      | CQL2 text, or CQL2 JSON          | refused: needs a server         |
 //! | item ids    | `ids`                            | items filter                    |
@@ -17,6 +17,8 @@
 //!
 //! The last searches are remembered across runs (a small JSON file in the state dir); fields
 //! added later default to empty, so older history files still load.
+//!
+//! [lf]: crate::search::LocalFilter
 
 pub mod form;
 pub mod history;
