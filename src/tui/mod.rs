@@ -14,6 +14,7 @@
 pub mod app;
 pub mod command;
 pub mod keymap;
+pub mod line;
 pub mod model;
 pub mod msg;
 pub mod panes;
@@ -177,6 +178,7 @@ async fn run_async(options: Options, dirs: Dirs, keymap: Keymap) -> anyhow::Resu
                 let msg = match event {
                     Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => Msg::Key(k),
                     Some(Ok(Event::Resize(width, height))) => Msg::Resized { width, height },
+                    Some(Ok(Event::Paste(text))) => Msg::Paste(text),
                     Some(Ok(_)) => continue,
                     Some(Err(e)) => return Err(e).context("reading terminal events"),
                     None => return Ok(()),

@@ -2,6 +2,7 @@
 
 use super::command::PaneId;
 use super::keymap::Keymap;
+use super::line::LineEditor;
 use super::msg::WriteRequest;
 use super::panes::items::{ItemsPane, Phase};
 use super::panes::lock::LockPane;
@@ -17,6 +18,8 @@ pub enum Popup {
     Help {
         /// First line shown.
         scroll: usize,
+        /// Only bindings containing this text are listed (empty: all).
+        query: String,
     },
     /// An item as JSON (or a validation result's details).
     Json {
@@ -56,6 +59,8 @@ pub enum InputTarget {
     AcceptPath,
     /// Where to export the validation results.
     ExportPath,
+    /// Text to find in the help overlay.
+    HelpSearch,
 }
 
 impl InputTarget {
@@ -67,6 +72,18 @@ impl InputTarget {
             InputTarget::LockPath => "write lock to: ".to_string(),
             InputTarget::AcceptPath => "new lock with accepted drift: ".to_string(),
             InputTarget::ExportPath => "export JSON lines to: ".to_string(),
+            InputTarget::HelpSearch => "find in keys: ".to_string(),
+        }
+    }
+}
+
+impl InputTarget {
+    /// What a line break in pasted text becomes: `,` in the list fields (collections, bbox,
+    /// item ids, providers), a space elsewhere.
+    pub fn separator(self) -> &'static str {
+        match self {
+            InputTarget::Field(1 | 2 | 6 | 7) => ",",
+            _ => " ",
         }
     }
 }
@@ -76,8 +93,23 @@ impl InputTarget {
 pub struct Input {
     /// What it edits.
     pub target: InputTarget,
+    /// The text and its cursor.
+    pub line: LineEditor,
+}
+
+impl Input {
+    /// An input for `target` holding `text`, the cursor at its end.
+    pub fn new(target: InputTarget, text: impl Into<String>) -> Input {
+        Input {
+            target,
+            line: LineEditor::new(text).with_separator(target.separator()),
+        }
+    }
+
     /// The text so far.
-    pub text: String,
+    pub fn text(&self) -> &str {
+        self.line.text()
+    }
 }
 
 /// A one-line message in the status bar.
@@ -122,6 +154,16 @@ pub struct Model {
     pub next_generation: u64,
 }
 
+impl Popup {
+    /// The help overlay, from the top, listing everything.
+    pub fn help() -> Popup {
+        Popup::Help {
+            scroll: 0,
+            query: String::new(),
+        }
+    }
+}
+
 impl Model {
     /// A fresh console.
     pub fn new(keymap: Keymap, theme: Theme, size: (u16, u16)) -> Model {
@@ -163,7 +205,7 @@ impl Model {
 
     /// Opens a prompt for `target`, starting from `text`.
     pub fn prompt(&mut self, target: InputTarget, text: String) {
-        self.input = Some(Input { target, text });
+        self.input = Some(Input::new(target, text));
     }
 
     /// Sets the status line.

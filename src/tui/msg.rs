@@ -24,6 +24,8 @@ pub enum Msg {
     Command(Command),
     /// A key the keymap resolves (or a text input consumes).
     Key(KeyEvent),
+    /// Text pasted into the terminal (bracketed paste): one event, however long.
+    Paste(String),
     /// The terminal was resized.
     Resized {
         /// Columns.

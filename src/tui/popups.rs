@@ -2,36 +2,159 @@
 //! are drawn. Help, JSON and the confirmations are drawn here; the columns chooser and the
 //! collections picker belong to their panes, which draw them.
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::Frame;
 
-use super::command::PaneId;
+use super::command::{Command, PaneId};
 use super::keymap::Scope;
-use super::model::{Model, Popup};
+use super::model::{InputTarget, Model, Popup};
+use super::msg::Effect;
 use super::panes;
+use super::panes::search::SearchEffect;
 use super::theme::Role;
 use super::widgets::popup::{boxed, centred};
+use super::write;
 
-/// Moves the cursor or scroll of the open popup by `delta`; `false` if no popup is open.
-pub fn move_by(model: &mut Model, delta: isize) -> bool {
+/// What a key in a popup comes to.
+#[derive(Debug)]
+pub enum PopupKey {
+    /// The popup handled it (or ignored it): these effects, nothing else.
+    Done(Vec<Effect>),
+    /// The key means this command, for [`command`] (through the core's `update`).
+    Command(Command),
+}
+
+/// A key while a popup is open: the popup is modal, so the key means what it means there or
+/// nothing. `esc` and `q` close it; the confirmations take `y` (anything else is no).
+pub fn key(model: &mut Model, key: KeyEvent) -> PopupKey {
+    match model.popup {
+        Some(Popup::ConfirmQuit) => {
+            model.popup = None;
+            return PopupKey::Done(match key.code {
+                KeyCode::Char('y' | 'Y') => {
+                    vec![Effect::Search(SearchEffect::CancelLoad), Effect::Quit]
+                }
+                _ => vec![],
+            });
+        }
+        Some(Popup::ConfirmOverwrite { .. }) => {
+            return PopupKey::Done(write::confirm_key(model, key));
+        }
+        None => return PopupKey::Done(vec![]),
+        _ => {}
+    }
+    let plain = key.modifiers.difference(KeyModifiers::SHIFT).is_empty();
+    if key.code == KeyCode::Esc || (plain && key.code == KeyCode::Char('q')) {
+        return PopupKey::Done(close(model));
+    }
+    if matches!(model.popup, Some(Popup::Help { .. })) && key.code == KeyCode::Char('/') {
+        return PopupKey::Command(Command::StartFilter);
+    }
+    match model.keymap.lookup(model.focus, &key) {
+        Some(c) => PopupKey::Command(c),
+        None => {
+            model.is_dirty = false;
+            PopupKey::Done(vec![])
+        }
+    }
+}
+
+/// A command while a popup is open: `Some` when the popup took it (acted or ignored it),
+/// `None` for the few that act anyway (quit now).
+pub fn command(model: &mut Model, c: Command) -> Option<Vec<Effect>> {
+    let popup = model.popup.clone()?;
+    let page = model.page_rows() as isize;
+    let delta = match c {
+        Command::Up => Some(-1),
+        Command::Down => Some(1),
+        Command::PageUp => Some(-page),
+        Command::PageDown => Some(page),
+        Command::Top => Some(isize::MIN / 2),
+        Command::Bottom => Some(isize::MAX / 2),
+        _ => None,
+    };
+    if let Some(delta) = delta {
+        move_by(model, delta);
+        return Some(vec![]);
+    }
+    match (popup, c) {
+        (_, Command::ForceQuit) => None,
+        (Popup::ConfirmOverwrite { .. }, Command::Cancel | Command::Quit) => {
+            Some(write::confirm_key(model, KeyEvent::from(KeyCode::Esc)))
+        }
+        (_, Command::Cancel | Command::Quit) | (Popup::Help { .. }, Command::ToggleHelp) => {
+            Some(close(model))
+        }
+        (Popup::Help { query, .. }, Command::StartFilter) => {
+            model.prompt(InputTarget::HelpSearch, query);
+            Some(vec![])
+        }
+        (Popup::Columns { cursor }, Command::ToggleMark) => {
+            panes::items::update::toggle_column(model, cursor);
+            Some(vec![])
+        }
+        (Popup::Collections, Command::ToggleMark) => {
+            panes::search::update::toggle_collection(model);
+            Some(vec![])
+        }
+        (Popup::Collections, Command::RunSearch | Command::OpenItem) => {
+            panes::search::update::confirm_collections(model);
+            Some(vec![])
+        }
+        _ => {
+            model.is_dirty = false;
+            Some(vec![])
+        }
+    }
+}
+
+fn close(model: &mut Model) -> Vec<Effect> {
+    model.popup = None;
+    vec![]
+}
+
+/// The help search was submitted: list only the bindings that contain `text`.
+pub fn search_help(model: &mut Model, text: &str) {
+    if let Some(Popup::Help { scroll, query }) = &mut model.popup {
+        *query = text.trim().to_string();
+        *scroll = 0;
+    }
+}
+
+/// Moves the cursor or scroll of the open popup by `delta`.
+fn move_by(model: &mut Model, delta: isize) {
     let step = |cur: usize, len: usize| -> usize {
         let target = cur as isize + delta;
         target.clamp(0, len.saturating_sub(1) as isize) as usize
     };
+    let help_len = match &model.popup {
+        Some(Popup::Help { query, .. }) => help_lines(model, query).len(),
+        _ => 0,
+    };
+    let page = help_page(model.size.1);
     match &mut model.popup {
-        None => return false,
+        None | Some(Popup::ConfirmQuit) | Some(Popup::ConfirmOverwrite { .. }) => {}
         Some(Popup::Collections) => panes::search::update::move_picker(model, delta),
-        Some(Popup::Help { scroll }) => *scroll = step(*scroll, 200),
+        Some(Popup::Help { scroll, .. }) => {
+            *scroll = step(*scroll, help_len.saturating_sub(page) + 1);
+        }
         Some(Popup::Json { lines, scroll, .. }) => *scroll = step(*scroll, lines.len()),
         Some(Popup::Columns { cursor }) => *cursor = step(*cursor, model.items.columns.len()),
-        Some(Popup::ConfirmQuit) | Some(Popup::ConfirmOverwrite { .. }) => {}
     }
-    true
 }
 
-/// The help lines: every scope's bindings, from the one keymap table.
-pub fn help_lines(model: &Model) -> Vec<Line<'static>> {
+/// Lines of the help list that fit on a screen `height` rows high.
+fn help_page(height: u16) -> usize {
+    // Tabs and status rows, the popup's margin and its borders.
+    (height as usize).saturating_sub(2 + 2 + 2).max(1)
+}
+
+/// The help lines: every scope's bindings, from the one keymap table; with a `query`, only
+/// the bindings whose keys or description contain it (and their headings).
+pub fn help_lines(model: &Model, query: &str) -> Vec<Line<'static>> {
+    let needle = query.to_lowercase();
     let mut lines = Vec::new();
     let scopes = std::iter::once((Scope::GLOBAL, "Everywhere".to_string())).chain(
         PaneId::ALL
@@ -39,8 +162,21 @@ pub fn help_lines(model: &Model) -> Vec<Line<'static>> {
             .map(|p| (Scope::Pane(p), format!("{} pane", p.title()))),
     );
     for (scope, title) in scopes {
+        let entries: Vec<_> = model
+            .keymap
+            .entries(scope)
+            .into_iter()
+            .filter(|(keys, desc)| {
+                needle.is_empty()
+                    || desc.to_lowercase().contains(&needle)
+                    || keys.iter().any(|k| k.to_lowercase() == needle)
+            })
+            .collect();
+        if entries.is_empty() && !needle.is_empty() {
+            continue;
+        }
         lines.push(Line::styled(title, model.theme.style(Role::Header)));
-        for (keys, desc) in model.keymap.entries(scope) {
+        for (keys, desc) in entries {
             lines.push(Line::from(vec![
                 Span::styled(
                     format!("  {:<16}", keys.join(" ")),
@@ -59,12 +195,30 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, model: &Model) -> Option<Rect> {
     let theme = &model.theme;
     let inner_h = |rect: Rect| rect.height.saturating_sub(2) as usize;
     match popup {
-        Popup::Help { scroll } => {
+        Popup::Help { scroll, query } => {
             let rect = centred(area, 60, area.height.saturating_sub(2));
-            let lines = help_lines(model);
-            let start = (*scroll).min(lines.len().saturating_sub(1));
+            let typed = match &model.input {
+                Some(i) if i.target == InputTarget::HelpSearch => i.text(),
+                _ => query.as_str(),
+            };
+            let lines = help_lines(model, typed);
+            let total = lines.len();
+            let start = (*scroll).min(total.saturating_sub(1));
+            let shown = inner_h(rect);
+            let end = (start + shown).min(total);
+            let mut title = if typed.is_empty() {
+                "Keys (esc closes · / finds)".to_string()
+            } else {
+                format!("Keys matching \"{typed}\" (esc closes)")
+            };
+            if total > shown {
+                title.push_str(&format!(" · {}–{end} of {total}", start + 1));
+                if end < total {
+                    title.push_str(" · ↓ more");
+                }
+            }
             let lines = lines.into_iter().skip(start).collect();
-            boxed(frame, rect, "Keys (esc closes)", lines, theme);
+            boxed(frame, rect, &title, lines, theme);
             Some(rect)
         }
         Popup::Json {

@@ -10,9 +10,10 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::command::{Command, PaneId};
 use super::model::{Input, InputTarget, Model, Popup};
 use super::msg::{Effect, Msg};
+use super::panes::search::form::FIELDS;
 use super::panes::search::SearchEffect;
 use super::panes::{items, lock, search, validation};
-use super::popups;
+use super::popups::{self, PopupKey};
 use super::write;
 
 /// Applies one message.
@@ -21,6 +22,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Command(c) => command(model, c),
         Msg::Key(key) => key_event(model, key),
+        Msg::Paste(text) => {
+            paste(model, &text);
+            vec![]
+        }
         Msg::Resized { width, height } => {
             model.size = (width, height);
             items::update::resized(model);
@@ -53,36 +58,29 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
 
 /// A key: a confirmation, a text input, or a keymap command.
 fn key_event(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
-    if model.popup == Some(Popup::ConfirmQuit) {
-        model.popup = None;
-        return match key.code {
-            KeyCode::Char('y') | KeyCode::Char('Y') => {
-                vec![Effect::Search(SearchEffect::CancelLoad), Effect::Quit]
-            }
-            _ => vec![],
-        };
-    }
-    if matches!(model.popup, Some(Popup::ConfirmOverwrite { .. })) {
-        return write::confirm_key(model, key);
-    }
     if let Some(input) = &mut model.input {
-        if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
-            model.input = None;
-            return vec![];
-        }
+        let ctrl_c =
+            key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c');
         match key.code {
-            KeyCode::Char(c) => input.text.push(c),
-            KeyCode::Backspace => {
-                input.text.pop();
-            }
             KeyCode::Esc => model.input = None,
+            _ if ctrl_c => model.input = None,
             KeyCode::Enter => {
                 let input = model.input.take().expect("input is open");
                 return submit(model, input);
             }
-            _ => model.is_dirty = false,
+            _ => {
+                if !input.line.key(&key) {
+                    model.is_dirty = false;
+                }
+            }
         }
         return vec![];
+    }
+    if model.popup.is_some() {
+        return match popups::key(model, key) {
+            PopupKey::Done(effects) => effects,
+            PopupKey::Command(c) => command(model, c),
+        };
     }
     match model.keymap.lookup(model.focus, &key) {
         Some(c) => command(model, c),
@@ -93,20 +91,55 @@ fn key_event(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     }
 }
 
-/// A submitted text input goes to the pane that asked for it.
-fn submit(model: &mut Model, input: Input) -> Vec<Effect> {
-    match input.target {
-        InputTarget::Filter => items::update::submit_filter(model, &input.text),
-        InputTarget::Field(i) => search::update::submit_field(model, i, input.text),
-        InputTarget::LockPath => lock::update::submit_path(model, &input.text),
-        target @ (InputTarget::AcceptPath | InputTarget::ExportPath) => {
-            validation::update::submit(model, target, &input.text)
+/// A paste goes into the open text input at its cursor; with none open, into the field it
+/// obviously means (the search field under the cursor, the items filter), opened for editing.
+fn paste(model: &mut Model, text: &str) {
+    if model.input.is_none() && model.popup.is_none() {
+        match model.focus {
+            PaneId::Search if model.search.cursor < FIELDS.len() => {
+                let i = model.search.cursor;
+                let current = model.search.form.field(i).to_string();
+                model.prompt(InputTarget::Field(i), current);
+            }
+            PaneId::Items => {
+                let current = model.items.filter.clone();
+                model.prompt(InputTarget::Filter, current);
+            }
+            _ => {}
+        }
+    }
+    match &mut model.input {
+        Some(input) => input.line.paste(text),
+        None => {
+            model.say("nothing to paste into here: open a field first", true);
         }
     }
 }
 
-/// Applies a user intent: the core's own, an open popup's, or a pane's.
+/// A submitted text input goes to the pane that asked for it.
+fn submit(model: &mut Model, input: Input) -> Vec<Effect> {
+    match input.target {
+        InputTarget::Filter => items::update::submit_filter(model, input.text()),
+        InputTarget::HelpSearch => {
+            popups::search_help(model, input.text());
+            vec![]
+        }
+        InputTarget::Field(i) => search::update::submit_field(model, i, input.text().to_string()),
+        InputTarget::LockPath => lock::update::submit_path(model, input.text()),
+        target @ (InputTarget::AcceptPath | InputTarget::ExportPath) => {
+            validation::update::submit(model, target, input.text())
+        }
+    }
+}
+
+/// Applies a user intent: an open popup's (it is modal: nothing reaches the panes behind it),
+/// the core's own, or a pane's.
 pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
+    if model.popup.is_some() {
+        if let Some(effects) = popups::command(model, c) {
+            return effects;
+        }
+    }
     let page = model.page_rows() as isize;
     match c {
         Command::Quit if model.is_busy() => {
@@ -119,7 +152,7 @@ pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
         Command::ToggleHelp => {
             model.popup = match model.popup {
                 Some(Popup::Help { .. }) => None,
-                _ => Some(Popup::Help { scroll: 0 }),
+                _ => Some(Popup::help()),
             };
             vec![]
         }
@@ -156,16 +189,6 @@ pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
         Command::PageDown => move_by(model, page),
         Command::Top => move_by(model, isize::MIN / 2),
         Command::Bottom => move_by(model, isize::MAX / 2),
-        Command::ToggleMark if model.popup == Some(Popup::Collections) => {
-            search::update::toggle_collection(model);
-            vec![]
-        }
-        Command::ToggleMark if matches!(model.popup, Some(Popup::Columns { .. })) => {
-            if let Some(Popup::Columns { cursor }) = model.popup {
-                items::update::toggle_column(model, cursor);
-            }
-            vec![]
-        }
         c => match c.pane().unwrap_or(model.focus) {
             PaneId::Search => search::update::command(model, c),
             PaneId::Items => items::update::command(model, c),
@@ -181,15 +204,13 @@ fn focus(model: &mut Model, pane: PaneId) -> Vec<Effect> {
     vec![]
 }
 
-/// Moves whatever the arrows move: the open popup, else the focused pane's cursor.
+/// Moves the focused pane's cursor.
 fn move_by(model: &mut Model, delta: isize) -> Vec<Effect> {
-    if !popups::move_by(model, delta) {
-        match model.focus {
-            PaneId::Search => search::update::move_by(model, delta),
-            PaneId::Items => items::update::move_by(model, delta),
-            PaneId::Lock => lock::update::move_by(model, delta),
-            PaneId::Validation => validation::update::move_by(model, delta),
-        }
+    match model.focus {
+        PaneId::Search => search::update::move_by(model, delta),
+        PaneId::Items => items::update::move_by(model, delta),
+        PaneId::Lock => lock::update::move_by(model, delta),
+        PaneId::Validation => validation::update::move_by(model, delta),
     }
     vec![]
 }

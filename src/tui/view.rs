@@ -11,6 +11,7 @@ use super::model::{InputTarget, Model};
 use super::panes;
 use super::popups;
 use super::theme::Role;
+use super::widgets::line::caret_text;
 
 /// The rects one frame drew (for hit-testing and tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +47,7 @@ pub fn draw(frame: &mut Frame<'_>, model: &Model) -> Drawn {
     match model.focus {
         PaneId::Search => {
             let editing = match &model.input {
-                Some(i) if matches!(i.target, InputTarget::Field(_)) => Some(i.text.as_str()),
+                Some(i) if matches!(i.target, InputTarget::Field(_)) => Some(&i.line),
                 _ => None,
             };
             panes::search::view::draw(
@@ -98,10 +99,14 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, model: &Model) {
     let theme = &model.theme;
     let line = if let Some(input) = &model.input {
         let label = input.target.label();
+        const KEYS: &str = "  enter apply · esc cancel";
+        let room = (area.width as usize)
+            .saturating_sub(label.chars().count() + KEYS.chars().count())
+            .max(12);
         Line::from(vec![
             Span::styled(label, theme.style(Role::Key)),
-            Span::styled(format!("{}▏", input.text), theme.style(Role::Input)),
-            Span::styled("  enter apply · esc cancel", theme.style(Role::Dim)),
+            Span::styled(caret_text(&input.line, room), theme.style(Role::Input)),
+            Span::styled(KEYS, theme.style(Role::Dim)),
         ])
     } else if let Some(status) = &model.status {
         let (glyph, role) = if status.is_error {

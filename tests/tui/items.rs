@@ -96,7 +96,7 @@ fn filter_input_help_and_quit_confirmation() {
         Effect::Items(ItemsEffect::ComputeView { .. })
     ));
     update(&mut m, key('?'));
-    assert_eq!(m.popup, Some(Popup::Help { scroll: 0 }));
+    assert_eq!(m.popup, Some(Popup::help()));
     update(&mut m, code(KeyCode::Esc));
     assert_eq!(m.popup, None);
     // Still streaming: q asks; n keeps going; q then y quits.

@@ -83,7 +83,7 @@ fn derive_takes_the_marked_items_streams_rows_and_esc_cancels() {
     let effects = update(&mut m, Msg::Command(Command::WriteLock));
     assert!(effects.is_empty());
     let input = m.input.clone().unwrap();
-    assert_eq!(input.text, "assets.lock.parquet");
+    assert_eq!(input.text(), "assets.lock.parquet");
 }
 
 #[test]

@@ -4,6 +4,7 @@
 //! `layout` checks the source tree itself: a folder per pane, no import circle.
 
 mod app;
+mod interaction;
 mod items;
 mod kit;
 mod layout;

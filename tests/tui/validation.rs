@@ -5,6 +5,7 @@ use crossterm::event::KeyCode;
 use rstest::rstest;
 use stacpkg::tui::app::Effects;
 use stacpkg::tui::command::PaneId;
+use stacpkg::tui::line::LineEditor;
 use stacpkg::tui::model::{Model, Popup};
 use stacpkg::tui::msg::{Effect, Msg, WriteContent, WriteRequest};
 use stacpkg::tui::panes::validation::{GroupBy, RunPhase, ValidationEffect, ValidationMsg};
@@ -110,9 +111,9 @@ fn detail_accept_drift_and_export_write_new_files_with_confirmation() {
     update(&mut m, key(' '));
     update(&mut m, key('A'));
     let input = m.input.clone().unwrap();
-    assert_eq!(input.text, "locks/assets.lock.accepted.parquet");
+    assert_eq!(input.text(), "locks/assets.lock.accepted.parquet");
     // Never in place.
-    m.input.as_mut().unwrap().text = "locks/assets.lock.parquet".into();
+    m.input.as_mut().unwrap().line = LineEditor::new("locks/assets.lock.parquet");
     assert!(update(&mut m, code(KeyCode::Enter)).is_empty());
     assert!(m.status.as_ref().unwrap().text.contains("NEW lock"));
     update(&mut m, key('A'));

@@ -2,5 +2,6 @@
 //! run panes' shared pieces.
 
 pub mod cell;
+pub mod line;
 pub mod popup;
 pub mod run;

@@ -10,7 +10,7 @@ use super::json::item_json;
 use super::{ItemsEffect, ItemsMsg, Phase, RowRef, SortSpec};
 use crate::tui::command::{Command, PaneId};
 use crate::tui::model::Popup;
-use crate::tui::model::{Input, InputTarget, Model};
+use crate::tui::model::{InputTarget, Model};
 use crate::tui::msg::Effect;
 use crate::tui::panes;
 use crate::tui::panes::search::SearchEffect;
@@ -164,10 +164,8 @@ pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
             vec![]
         }
         Command::StartFilter => {
-            model.input = Some(Input {
-                target: InputTarget::Filter,
-                text: model.items.filter.clone(),
-            });
+            let text = model.items.filter.clone();
+            model.prompt(InputTarget::Filter, text);
             vec![]
         }
         Command::Sort => {

@@ -6,7 +6,7 @@ use super::form::{is_url, SearchSpec, COLLECTIONS_FIELD, FIELDS};
 use super::{PageProgress, Picker, PickerList, SearchEffect, SearchMsg};
 use crate::tui::command::{Command, PaneId};
 use crate::tui::model::Popup;
-use crate::tui::model::{Input, InputTarget, Model};
+use crate::tui::model::{InputTarget, Model};
 use crate::tui::msg::Effect;
 use crate::tui::tasks::TaskKind;
 
@@ -31,10 +31,8 @@ pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
         Command::EditField => {
             let i = model.search.cursor;
             if i < FIELDS.len() {
-                model.input = Some(Input {
-                    target: InputTarget::Field(i),
-                    text: model.search.form.field(i).to_string(),
-                });
+                let text = model.search.form.field(i).to_string();
+                model.prompt(InputTarget::Field(i), text);
             }
             vec![]
         }
@@ -105,13 +103,9 @@ pub fn run_search(model: &mut Model) -> Vec<Effect> {
     vec![Effect::Search(run), Effect::Search(save)]
 }
 
-/// Enter on the search pane: confirm the picker, or run (a remembered search under the
-/// cursor is copied into the form first).
+/// Enter on the search pane: run (a remembered search under the cursor is copied into the
+/// form first). In the open picker, enter confirms it instead (see `popups`).
 fn enter(model: &mut Model) -> Vec<Effect> {
-    if model.popup == Some(Popup::Collections) {
-        confirm_collections(model);
-        return vec![];
-    }
     let s = &mut model.search;
     if let Some(form) = s
         .cursor
@@ -245,7 +239,7 @@ pub fn move_picker(model: &mut Model, delta: isize) {
 }
 
 /// Enter in the picker: the chosen ids become the collections field.
-fn confirm_collections(model: &mut Model) {
+pub fn confirm_collections(model: &mut Model) {
     model.popup = None;
     if let Some(p) = model.search.picker.take() {
         let text = p.chosen.into_iter().collect::<Vec<_>>().join(",");

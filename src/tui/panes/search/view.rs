@@ -8,8 +8,10 @@ use ratatui::Frame;
 
 use super::form::{is_url, FIELDS};
 use super::{Picker, PickerList, SearchPane};
+use crate::tui::line::LineEditor;
 use crate::tui::panes::items::{ItemsPane, Phase};
 use crate::tui::theme::{Role, Theme};
+use crate::tui::widgets::line::caret_text;
 
 /// The run line: what the last search is doing, from the items pane it streams into.
 fn run_line(pane: &SearchPane, items: &ItemsPane, theme: &Theme) -> Option<Line<'static>> {
@@ -46,13 +48,13 @@ fn run_line(pane: &SearchPane, items: &ItemsPane, theme: &Theme) -> Option<Line<
     ]))
 }
 
-/// Draws the pane. `editing` is the text being typed into the field under the cursor.
+/// Draws the pane. `editing` is the editor of the field under the cursor, while typed into.
 pub fn draw(
     frame: &mut Frame<'_>,
     area: Rect,
     pane: &SearchPane,
     items: &ItemsPane,
-    editing: Option<&str>,
+    editing: Option<&LineEditor>,
     theme: &Theme,
 ) {
     let kind = if is_url(&pane.form.source) {
@@ -64,7 +66,10 @@ pub fn draw(
     for (i, label) in FIELDS.iter().enumerate() {
         let selected = pane.cursor == i;
         let value = match editing {
-            Some(text) if selected => Span::styled(format!("{text}▏"), theme.style(Role::Input)),
+            Some(line) if selected => {
+                let room = (area.width as usize).saturating_sub(14);
+                Span::styled(caret_text(line, room), theme.style(Role::Input))
+            }
             _ => Span::raw(pane.form.field(i).to_string()),
         };
         let marker = if selected { "▶ " } else { "  " };
