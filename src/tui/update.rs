@@ -32,7 +32,13 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::Search(m) => search::update::message(model, m),
-        Msg::Items(m) => items::update::message(model, m),
+        Msg::Items(m) => {
+            let mut effects = items::update::message(model, m);
+            if let Some(c) = items::update::ready_action(model) {
+                effects.extend(command(model, c));
+            }
+            effects
+        }
         Msg::Lock(m) => lock::update::message(model, m),
         Msg::Validation(m) => validation::update::message(model, m),
         Msg::FileWritten {

@@ -7,6 +7,7 @@ use stacpkg::tui::command::PaneId;
 use stacpkg::tui::model::{Model, Popup};
 use stacpkg::tui::msg::{Effect, Msg};
 use stacpkg::tui::panes::items::{ItemsEffect, ItemsMsg, Phase};
+use stacpkg::tui::panes::lock::LockEffect;
 use stacpkg::tui::panes::search::SearchEffect;
 use stacpkg::tui::update::update;
 
@@ -40,7 +41,7 @@ fn a_load_streams_rows_and_stale_generations_are_dropped() {
 }
 
 #[test]
-fn cursor_and_marks_stay_on_their_item_across_sort_and_streaming() {
+fn a_sort_shows_the_new_order_from_its_top_and_streaming_keeps_the_cursor_item() {
     let mut m = model(80, 24);
     let g = start_load(&mut m);
     let batches = demo_batches(30, 10);
@@ -61,13 +62,16 @@ fn cursor_and_marks_stay_on_their_item_across_sort_and_streaming() {
         update(&mut m, key('l'));
     }
     update(&mut m, key('k'));
-    let anchored = m.items.cursor_id.clone().unwrap();
     let effects = update(&mut m, key('s'));
     assert!(m.items.is_view_pending);
     compute(&mut m, &effects[0]);
-    assert_eq!(m.items.cursor_id.as_deref(), Some(anchored.as_str()));
-    let at = m.items.current().unwrap();
-    assert_eq!(m.items.id_of(at).unwrap(), anchored);
+    // The new order is shown from its top, cursor on its first row.
+    assert_eq!((m.items.cursor, m.items.offset), (0, 0));
+    let first = m.items.id_of(m.items.rows[0]).unwrap();
+    assert_eq!(m.items.cursor_id.as_deref(), Some(first.as_str()));
+    update(&mut m, key('j'));
+    update(&mut m, key('j'));
+    let anchored = m.items.cursor_id.clone().unwrap();
     // More rows stream in while sorted: a new view is requested, the cursor stays put.
     let effects = feed(&mut m, g, &batches[1..2]);
     assert_eq!(effects.len(), 1);
@@ -213,4 +217,86 @@ fn snapshots(
     let m = items_in(state, size.0, size.1);
     let name = format!("{state}_{}x{}", size.0, size.1);
     insta::assert_snapshot!(name, render(&m));
+}
+
+/// After `G`, a filter matching a few rows shows them all from the top, cursor on the first
+/// (the viewport used to stay scrolled down, showing one row).
+#[test]
+fn a_filter_after_the_end_shows_its_rows_from_the_top() {
+    let mut m = model(80, 24);
+    let g = start_load(&mut m);
+    feed(&mut m, g, &demo_batches(60, 20));
+    m.focus = PaneId::Items;
+    update(&mut m, key('G'));
+    assert!(m.items.offset > 0);
+    update(&mut m, key('/'));
+    for c in "2019".chars() {
+        update(&mut m, key(c));
+    }
+    let effects = update(&mut m, code(KeyCode::Enter));
+    compute(&mut m, &effects[0]);
+    let shown = m.items.rows.len();
+    assert!(shown > 1 && shown < 60, "{shown}");
+    assert_eq!((m.items.cursor, m.items.offset), (0, 0));
+    let screen = render(&m);
+    assert!(screen.contains(&format!("row 1/{shown}")), "{screen}");
+    let body_rows = screen
+        .lines()
+        .filter(|l| l.contains("openaerialmap"))
+        .count();
+    assert_eq!(body_rows, shown.min(m.page_rows() - 1), "{screen}");
+}
+
+/// `a` and `d` right after a filter act on the rows the user will see: they wait for the view
+/// being computed instead of marking (or deriving from) the unfiltered rows.
+#[test]
+fn actions_on_the_shown_rows_wait_for_a_pending_view() {
+    let mut m = model(80, 24);
+    let g = start_load(&mut m);
+    feed(&mut m, g, &demo_batches(60, 20));
+    m.focus = PaneId::Items;
+    update(&mut m, key('/'));
+    for c in "2019".chars() {
+        update(&mut m, key(c));
+    }
+    let view = update(&mut m, code(KeyCode::Enter));
+    assert!(m.items.is_view_pending);
+    assert!(update(&mut m, key('a')).is_empty());
+    assert!(m.items.marked.is_empty(), "marked the unfiltered rows");
+    compute(&mut m, &view[0]);
+    let shown = m.items.rows.len();
+    assert_eq!(m.items.marked.len(), shown);
+    // Derive with no marks takes the filtered rows, not all items.
+    update(&mut m, key('a'));
+    assert!(m.items.marked.is_empty());
+    let effects = update(&mut m, key('d'));
+    let Some(Effect::Lock(LockEffect::Derive { item_ids, .. })) = effects.last() else {
+        panic!("expected a derive: {effects:?}")
+    };
+    assert_eq!(item_ids.len(), shown);
+    assert!(m.lock.source.contains("filtered"), "{}", m.lock.source);
+}
+
+/// Marks are kept across a new load only for items the new load still has.
+#[test]
+fn a_new_load_keeps_only_the_marks_of_items_it_still_has() {
+    let mut m = model(80, 24);
+    let g = start_load(&mut m);
+    let batches = demo_batches(40, 20);
+    feed(&mut m, g, &batches);
+    m.focus = PaneId::Items;
+    update(&mut m, key(' '));
+    update(&mut m, key('G'));
+    update(&mut m, key(' '));
+    assert_eq!(m.items.marked.len(), 2);
+    let g = start_load(&mut m);
+    feed(&mut m, g, &batches[..1]);
+    update(
+        &mut m,
+        Msg::Items(ItemsMsg::Done {
+            generation: g,
+            elapsed_secs: 0.1,
+        }),
+    );
+    assert_eq!(m.items.marked.len(), 1, "{:?}", m.items.marked);
 }

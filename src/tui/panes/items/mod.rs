@@ -119,6 +119,12 @@ pub struct ItemsPane {
     pub is_view_pending: bool,
     /// How many batches the last view request covered.
     pub view_covers: usize,
+    /// The next computed view starts at its top (the filter or sort changed), rather than
+    /// keeping the cursor's item (batches arrived).
+    pub is_view_reset: bool,
+    /// An action on "the rows shown" asked for while the view was being computed: it runs when
+    /// the view arrives, on the rows the user will see.
+    pub pending: Option<crate::tui::command::Command>,
     /// Cursor position in `rows`.
     pub cursor: usize,
     /// The id under the cursor (the anchor).
@@ -151,6 +157,8 @@ impl Default for ItemsPane {
             view_generation: 0,
             is_view_pending: false,
             view_covers: 0,
+            is_view_reset: false,
+            pending: None,
             cursor: 0,
             cursor_id: None,
             offset: 0,
@@ -260,6 +268,38 @@ impl ItemsPane {
         } else if self.cursor >= self.offset + page {
             self.offset = self.cursor + 1 - page;
         }
+    }
+
+    /// The ids of the shown rows, in order.
+    pub fn shown_ids(&self) -> Vec<String> {
+        self.rows.iter().filter_map(|r| self.id_of(*r)).collect()
+    }
+
+    /// Whether rows are filtered out of view (the shown rows are not all rows).
+    pub fn is_filtered(&self) -> bool {
+        !self.filter.is_empty()
+    }
+
+    /// Keeps only the marks of items that are loaded (a new load replaced the items).
+    pub fn prune_marks(&mut self) {
+        if self.marked.is_empty() {
+            return;
+        }
+        let mut present = HashSet::new();
+        for batch in &self.batches {
+            let Some(ids) = batch
+                .column_by_name("id")
+                .and_then(|c| c.as_string_opt::<i32>())
+            else {
+                continue;
+            };
+            for id in ids.iter().flatten() {
+                if self.marked.contains(id) {
+                    present.insert(id.to_string());
+                }
+            }
+        }
+        self.marked = present;
     }
 
     /// After the row order changed: put the cursor back on its item.

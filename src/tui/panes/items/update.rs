@@ -65,6 +65,7 @@ pub fn message(model: &mut Model, msg: ItemsMsg) -> Vec<Effect> {
             if generation == model.items.generation {
                 let items = &mut model.items;
                 items.phase = Phase::Done;
+                items.prune_marks();
                 if elapsed_secs > 0.0 {
                     items.rate = Some(items.total_rows as f64 / elapsed_secs);
                 }
@@ -106,7 +107,11 @@ pub fn message(model: &mut Model, msg: ItemsMsg) -> Vec<Effect> {
             model.items.rows = rows;
             model.items.is_view_pending = false;
             let page = model.page_rows();
-            model.items.reanchor(page);
+            if std::mem::take(&mut model.items.is_view_reset) {
+                model.items.move_to(0, page);
+            } else {
+                model.items.reanchor(page);
+            }
             if model.items.view_covers < model.items.batches.len() {
                 vec![request_view(model)]
             } else {
@@ -137,9 +142,10 @@ pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
             }
             vec![]
         }
+        Command::MarkAll if wait_for_view(model, c) => vec![],
         Command::MarkAll => {
+            let ids = model.items.shown_ids();
             let items = &mut model.items;
-            let ids: Vec<String> = items.rows.iter().filter_map(|r| items.id_of(*r)).collect();
             if ids.iter().all(|id| items.marked.contains(id)) {
                 for id in &ids {
                     items.marked.remove(id);
@@ -267,8 +273,32 @@ fn request_view(model: &mut Model) -> Effect {
     })
 }
 
-/// Filter or sort changed: natural order is rebuilt here, anything else in the task layer.
+/// The action that waited for the view, once the view is in (the core applies it).
+pub fn ready_action(model: &mut Model) -> Option<Command> {
+    if model.items.is_view_pending {
+        return None;
+    }
+    model.items.pending.take()
+}
+
+/// Whether an action on the shown rows must wait for the view being computed; if so, it is
+/// kept and runs when the view arrives.
+pub fn wait_for_view(model: &mut Model, c: Command) -> bool {
+    if !model.items.is_view_pending {
+        return false;
+    }
+    model.items.pending = Some(c);
+    model.say(
+        format!("{}: waiting for the filtered view…", c.description()),
+        false,
+    );
+    true
+}
+
+/// Filter or sort changed: the new order is shown from its top. Natural order is rebuilt here,
+/// anything else in the task layer.
 fn view_changed(model: &mut Model) -> Vec<Effect> {
+    model.items.is_view_reset = true;
     if model.items.is_natural_order() {
         let generation = model.generation();
         let items = &mut model.items;
@@ -283,7 +313,8 @@ fn view_changed(model: &mut Model) -> Vec<Effect> {
                 .collect(),
         );
         let page = model.page_rows();
-        model.items.reanchor(page);
+        model.items.is_view_reset = false;
+        model.items.move_to(0, page);
         vec![]
     } else {
         vec![request_view(model)]

@@ -40,6 +40,9 @@ fn summary(pane: &ItemsPane) -> String {
     if !pane.marked.is_empty() {
         parts.push(format!("{} marked", pane.marked.len()));
     }
+    if !pane.rows.is_empty() {
+        parts.push(format!("row {}/{}", pane.cursor + 1, pane.rows.len()));
+    }
     parts.join(" · ")
 }
 

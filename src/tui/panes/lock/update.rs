@@ -12,6 +12,7 @@ use crate::tui::command::{Command, PaneId};
 use crate::tui::model::{InputTarget, Model};
 use crate::tui::msg::Effect;
 use crate::tui::msg::{WriteContent, WriteRequest};
+use crate::tui::panes::items::update::wait_for_view;
 use crate::tui::panes::validation::update::forget_results;
 use crate::tui::tasks::TaskKind;
 use crate::tui::write::target_path;
@@ -52,12 +53,33 @@ fn derive(model: &mut Model) -> Vec<Effect> {
         model.say("no items loaded: run a search first", true);
         return vec![];
     }
-    let item_ids: Vec<String> = model.items.marked.iter().cloned().collect();
-    let source = if item_ids.is_empty() {
-        format!("derived from all {} items", model.items.total_rows)
+    if wait_for_view(model, Command::DeriveLock) {
+        return vec![];
+    }
+    // The rows the user sees: the marked items, else the filtered rows, else all.
+    let items = &model.items;
+    let (item_ids, source) = if !items.marked.is_empty() {
+        let ids: Vec<String> = items.marked.iter().cloned().collect();
+        let source = format!("derived from {} marked items", ids.len());
+        (ids, source)
+    } else if items.is_filtered() {
+        let ids = items.shown_ids();
+        let source = format!(
+            "derived from {} filtered items (/{})",
+            ids.len(),
+            items.filter
+        );
+        (ids, source)
     } else {
-        format!("derived from {} marked items", item_ids.len())
+        (
+            Vec::new(),
+            format!("derived from all {} items", items.total_rows),
+        )
     };
+    if item_ids.is_empty() && items.is_filtered() {
+        model.say("no items shown: the filter matches nothing", true);
+        return vec![];
+    }
     let generation = model.generation();
     let base_dir = items_dir(model);
     model.lock.base_dir = base_dir.clone();
