@@ -378,7 +378,8 @@ fn relocate_of_a_body_that_always_stalls_fails_or_keeps_the_row() {
         stderr.contains("x.bin") && stderr.contains("timed out"),
         "{stderr}"
     );
-    // With --keep-going: a warning naming the row, the row kept as planned, exit 0 (§4.13).
+    // With --keep-going: a warning naming the row, the row kept as planned, exit 0
+    // (docs/COMPATIBILITY.md, "Copy engine" and "Rough edges we fix: keep-going reporting").
     let out = relocate_fast(dir.path(), "--keep-going > rows.arrow");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");

@@ -415,7 +415,8 @@ fn interop_with_the_python_tool() {
     std::fs::remove_file(dir.path().join("data/a.bin")).unwrap(); // Python resolves relative hrefs against `/`
     let py = py.display().to_string();
     // The Python tool sometimes dies at exit after writing its complete output: SIGABRT (134,
-    // a Python 3.11 + obstore artifact, spec §2.3) or, about one run in four here, SIGSEGV
+    // a Python 3.11 + obstore artifact, see docs/COMPATIBILITY.md, "Exit codes") or, about
+    // one run in four here, SIGSEGV
     // (139). `py_ok` accepts exactly those; every output is then checked by the next step
     // (a truncated stream fails to-parquet, a short validate fails `cmp`). A lock written by
     // the Python tool reads, validates and relocates here…

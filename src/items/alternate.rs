@@ -1,9 +1,11 @@
-//! `items promote-alternate` and `items remove-alternate` (§4.7, §4.8): no lock involved, every
-//! asset of every item, batch by batch over the `assets` struct column.
+//! `items promote-alternate` and `items remove-alternate` (docs/COMPATIBILITY.md, "Promote and
+//! remove alternates"): no lock involved, every asset of every item, batch by batch over the
+//! `assets` struct column.
 //!
-//! Fix over the Python tool (rough edge 25): `--mode replace` removes the promoted entry from
-//! `alternate` instead of leaving a copy of the new primary there. An `alternate` object left
-//! with no entries is removed per row (null), and from the type when no entry field remains.
+//! Fix over the Python tool (same page, "Rough edges we fix: promote-alternate replace mode"):
+//! `--mode replace` removes the promoted entry from `alternate` instead of leaving a copy of the
+//! new primary there. An `alternate` object left with no entries is removed per row (null), and
+//! from the type when no entry field remains.
 
 use std::sync::Arc;
 

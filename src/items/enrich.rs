@@ -1,10 +1,12 @@
-//! `items enrich` and `items add-alternate`: project lock facts into STAC assets (§4.5, §4.6,
-//! ADR-005), batch by batch, rewriting only the `assets` struct column (and
+//! `items enrich` and `items add-alternate`: project lock facts into STAC assets
+//! (docs/COMPATIBILITY.md, "Enrich and add-alternate" and "Matching lock rows to assets"),
+//! batch by batch, rewriting only the `assets` struct column (and
 //! `stac_extensions`); every other column passes through untouched.
 //!
 //! Rows match on (item_id, asset_key) only. The output type of `assets` is computed from the
 //! input type alone (new fields appended, existing ones keep their types), so every batch of a
-//! stream agrees. Fixes over the Python tool (rough edge 24): add-alternate declares the
+//! stream agrees. Fixes over the Python tool (same page, "Rough edges we fix: alternates
+//! written by enrich and add-alternate"): add-alternate declares the
 //! Alternate Assets extension as enrich does, and enrich keeps an existing `alternate:name`
 //! instead of replacing the whole entry. A `store_endpoint_url` equal to AWS's default S3
 //! endpoint is not written: an `s3://` href means AWS unless told otherwise, so it adds

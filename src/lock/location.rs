@@ -1,7 +1,9 @@
 //! href ⇄ location: where an asset's bytes live, as lock columns.
 //!
-//! The mapping is the Python stacpkg 0.1.4's (§3.5 of the spec), so locks written by either tool
-//! mean the same thing, with these deliberate differences (its rough edges 8–11 and 14):
+//! The mapping is the Python stacpkg 0.1.4's (docs/COMPATIBILITY.md, "Href and location
+//! mapping"), so locks written by either tool mean the same thing, with these deliberate
+//! differences (same page, "Rough edges we fix": relative file hrefs, plain http hrefs, signed
+//! URLs, endpoints without a scheme, unknown href schemes):
 //!
 //! * **Relative file keys** (`data/a.tif`, `./a.tif`) stay relative in the lock, as written in
 //!   the item, but I/O resolves them against a documented base directory — the working
@@ -224,7 +226,8 @@ pub fn redact(href: &str) -> String {
     }
 }
 
-/// Parses an href into location parts (§3.5), refusing unknown schemes and signed URLs.
+/// Parses an href into location parts (docs/COMPATIBILITY.md, "Href and location mapping"),
+/// refusing unknown schemes and signed URLs.
 pub fn parse_href(href: &str, options: HrefOptions) -> Result<HrefParts, HrefError> {
     if href.is_empty() {
         return Ok(HrefParts::default());
@@ -303,7 +306,8 @@ const FILE_PATH_KEEP: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
-/// Rebuilds the href of a location (§3.5); `None` when the parts do not name an object.
+/// Rebuilds the href of a location (docs/COMPATIBILITY.md, "Href and location mapping");
+/// `None` when the parts do not name an object.
 pub fn href_from_parts(
     store_type: Option<StoreType>,
     container: Option<&str>,
@@ -344,8 +348,9 @@ pub fn href_from_parts(
     }
 }
 
-/// Normalises an endpoint URL (§3.6): trimmed, trailing `/` removed, `https://` added when the
-/// value has no scheme (`host:port` included); `None` when empty.
+/// Normalises an endpoint URL (docs/COMPATIBILITY.md, "Endpoint normalisation"): trimmed, trailing
+/// `/` removed, `https://` added when the value has no scheme (`host:port` included); `None` when
+/// empty.
 pub fn normalise_endpoint(value: &str) -> Option<String> {
     let endpoint = value.trim().trim_end_matches('/');
     if endpoint.is_empty() {

@@ -1,10 +1,12 @@
 //! Relocation: plan where each asset goes, then copy the bytes there.
 //!
-//! Planning (§4.13) maps every source row that matches `--source-prefix` to a key under the
+//! Planning (docs/COMPATIBILITY.md, "Relocate planning") maps every source row that matches
+//! `--source-prefix` to a key under the
 //! target location, by one of two layouts (`item-asset`: `<item>/<asset><suffix>`;
 //! `source-key`: the source key). Mapped rows keep `size_bytes` and drop `etag` and
-//! `last_modified` — a planned object has no facts until it exists (rough edge 19: documented,
-//! kept). Unlike the Python tool, two different source objects that map to the same
+//! `last_modified` — a planned object has no facts until it exists (documented and kept: same
+//! page, "Rough edges we fix: relocate dry runs and collisions"). Unlike the Python tool, two
+//! different source objects that map to the same
 //! destination are an error ([`Collision`]) instead of silently overwriting each other.
 //!
 //! Copying ([`copy_rows`]) pairs each destination row with its source row by

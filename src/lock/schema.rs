@@ -1,4 +1,5 @@
-//! The asset-lock schema (§3.4), its rows, and the normalisation every produced lock gets.
+//! The asset-lock schema (docs/COMPATIBILITY.md, "Asset lock columns"), its rows, and the
+//! normalisation every produced lock gets.
 //!
 //! Column names, order, types and nullability are the Python stacpkg 0.1.4's exactly, with the
 //! schema metadata `stacpkg:schema-kind = asset-lock`, `stacpkg:schema-version = v1`, so either
@@ -90,7 +91,8 @@ impl LockRow {
         self.store_type.as_deref().and_then(StoreType::normalise)
     }
 
-    /// The href this row's location rebuilds to (§3.5).
+    /// The href this row's location rebuilds to (docs/COMPATIBILITY.md, "Href and location
+    /// mapping").
     pub fn href(&self) -> Option<String> {
         super::location::href_from_parts(
             self.store_type(),
@@ -99,8 +101,8 @@ impl LockRow {
         )
     }
 
-    /// Applies the lock normalisation (§3.4): store-type aliases (unknown → null) and the
-    /// endpoint rule.
+    /// Applies the lock normalisation (docs/COMPATIBILITY.md, "Lock normalisation"): store-type
+    /// aliases (unknown → null) and the endpoint rule.
     pub fn normalise(&mut self) {
         self.store_type = self.store_type().map(|t| t.as_str().to_string());
         self.store_endpoint_url = self
@@ -194,7 +196,8 @@ pub fn rows_from_batch(batch: &RecordBatch) -> Result<Vec<LockRow>> {
                 etag: get(&etag, i),
                 last_modified: get(&last_modified, i),
             };
-            // A legacy `href` column stands in when the row has no location (§3.4); an
+            // A legacy `href` column stands in when the row has no location
+            // (docs/COMPATIBILITY.md, "Lock normalisation"); an
             // unknown scheme gets the one answer of `parse_href_lenient`.
             let empty = |v: &Option<String>| v.as_deref().is_none_or(str::is_empty);
             if empty(&row.store_type) && empty(&row.key) {

@@ -1,7 +1,8 @@
 //! Lock rows → validation results: does each object still look as locked?
 //!
-//! Results use the Python stacpkg 0.1.4's JSON-lines keys and error texts (§4.14), so scripts
-//! written against it keep working. Differences, all deliberate (rough edges 13 and 16):
+//! Results use the Python stacpkg 0.1.4's JSON-lines keys and error texts (docs/COMPATIBILITY.md,
+//! "Validate output"), so scripts written against it keep working. Differences, all deliberate
+//! (same page, "Rough edges we fix: fact comparison" and "Rough edges we fix: validate"):
 //! * an unreachable or missing object is a `valid: false` row with the error text, with or
 //!   without `--keep-going`; the run never aborts half-way and never hides the other rows;
 //! * `last_modified` is compared as an instant and `etag` after removing quotes and `W/`, so

@@ -1,7 +1,8 @@
 //! `build`: items + lock (+ copied assets, + includes) → a package directory, atomically.
 //!
 //! Everything is written into a staging directory beside the target and renamed into place
-//! only when complete (rough edge 20): a failed or killed build never leaves a half package,
+//! only when complete (docs/COMPATIBILITY.md, "Rough edges we fix: atomic builds"): a failed
+//! or killed build never leaves a half package,
 //! and a rebuild never keeps stale files of the previous one. An existing non-empty target is
 //! refused unless `force`. Includes may not take the names of the package's own parts
 //! (`items.parquet`, `assets.lock.parquet`, `assets`), nor each other's.

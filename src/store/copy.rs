@@ -7,7 +7,7 @@
 //! 2 GiB limit) that is 16 MiB per copy and at most 128 copies' worth of buffers; the worker
 //! count is `min(max_workers, limit / per_copy)`.
 //!
-//! Unlike the Python tool (rough edge 18):
+//! Unlike the Python tool (docs/COMPATIBILITY.md, "Rough edges we fix: copy engine"):
 //! * objects smaller than one chunk go up in **one PUT** (a real MD5 ETag on S3, not `…-1`),
 //!   bigger ones as a multipart upload whose buffers stay within `per_copy` in every mode;
 //! * `--no-overwrite` (PUT mode create) keeps memory bounded too, and an existing target with
@@ -305,8 +305,9 @@ async fn same_bytes(a: &Object, b: &Object, _settings: &CopySettings) -> Result<
     }
 }
 
-/// Parses a byte size (§2.6): a number (float allowed) and an optional case-insensitive unit,
-/// `kib/mib/gib/tib` (1024ⁿ), `kb/mb/gb/tb` (1000ⁿ) or `b`; the result must be ≥ 1 byte.
+/// Parses a byte size (docs/COMPATIBILITY.md, "Byte sizes"): a number (float allowed) and an
+/// optional case-insensitive unit, `kib/mib/gib/tib` (1024ⁿ), `kb/mb/gb/tb` (1000ⁿ) or `b`; the
+/// result must be ≥ 1 byte.
 pub fn parse_byte_size(text: &str) -> std::result::Result<u64, String> {
     let trimmed = text.trim();
     if trimmed.is_empty() {

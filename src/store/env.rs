@@ -1,4 +1,5 @@
-//! S3 settings from the environment (§2.8): bucket-scoped variables first, then the usual ones.
+//! S3 settings from the environment (docs/COMPATIBILITY.md, "S3 environment variables"):
+//! bucket-scoped variables first, then the usual ones.
 //!
 //! The variables are the Python stacpkg 0.1.4's, so an environment set up for it works here:
 //! `STACPKG_S3_ENDPOINT_<TOKEN>`, `STACPKG_S3_ACCESS_KEY_ID_<TOKEN>` +

@@ -5,7 +5,8 @@
 //! formatted like Python's `datetime.isoformat()` (`2026-11-26T03:24:47+00:00`, with
 //! `.ffffff` only when the microseconds are non-zero).
 //!
-//! Two deliberate differences from the Python tool (rough edges 12 and 13):
+//! Two deliberate differences from the Python tool (docs/COMPATIBILITY.md, "Rough edges we fix:
+//! missing Last-Modified" and "Rough edges we fix: fact comparison"):
 //! * a server that sends no `Last-Modified` gives `null`, not the 1970 epoch (`object_store`
 //!   reports a missing header as the epoch; an object genuinely modified at
 //!   1970-01-01T00:00:00Z is not a case worth keeping that confusion for);
