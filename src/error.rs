@@ -189,3 +189,33 @@ impl Error {
         }
     }
 }
+
+/// An error and its causes on one line (`context: cause: root cause`), each cause once: the
+/// text both faces show, so the console never says less than the CLI.
+pub fn chain_text(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(c) = cause {
+        let s = c.to_string();
+        if !s.is_empty() && !text.contains(&s) {
+            text.push_str(": ");
+            text.push_str(&s);
+        }
+        cause = c.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_chain_keeps_every_cause_once() {
+        let missing = io::Error::new(io::ErrorKind::NotFound, "No such file or directory");
+        let e = Error::io("items.ndjson", missing);
+        assert_eq!(chain_text(&e), "items.ndjson: No such file or directory");
+        let e = Error::input("x", "bad");
+        assert_eq!(chain_text(&e), "x: bad");
+    }
+}

@@ -133,6 +133,8 @@ pub enum Command {
     AcceptDrift,
     /// Export the results as JSON lines (prompts for the path).
     ExportResults,
+    /// Show every error and warning of the session in full.
+    ShowMessages,
 }
 
 impl Command {
@@ -177,6 +179,7 @@ impl Command {
             Command::ShowDetail => "details",
             Command::AcceptDrift => "accept drift",
             Command::ExportResults => "export JSON lines",
+            Command::ShowMessages => "messages",
         }
     }
 

@@ -186,6 +186,7 @@ const DEFAULTS: &[(Scope, &str, Command)] = &[
     (Scope::GLOBAL, "g", Command::Top),
     (Scope::GLOBAL, "end", Command::Bottom),
     (Scope::GLOBAL, "G", Command::Bottom),
+    (Scope::GLOBAL, "M", Command::ShowMessages),
     (Scope::Pane(PaneId::Items), "space", Command::ToggleMark),
     (Scope::Pane(PaneId::Items), "enter", Command::OpenItem),
     (Scope::Pane(PaneId::Items), "/", Command::StartFilter),

@@ -9,6 +9,7 @@ use super::panes::lock::LockPane;
 use super::panes::search::form::FIELDS;
 use super::panes::search::SearchPane;
 use super::panes::validation::ValidationPane;
+use super::panes::RunPhase;
 use super::theme::Theme;
 
 /// A popup over the panes (one at a time; drawn and moved by [`super::popups`]).
@@ -35,8 +36,10 @@ pub enum Popup {
         /// The column under the cursor.
         cursor: usize,
     },
-    /// "Work is running; quit anyway?"
+    /// "Work is running (or a derived lock is unwritten); quit anyway?"
     ConfirmQuit,
+    /// "Cancel the derive / validation / search that has run for a while?"
+    ConfirmCancel,
     /// "The file exists; replace it?" (the request waits in `Model::pending_write`).
     ConfirmOverwrite {
         /// The file.
@@ -44,6 +47,11 @@ pub enum Popup {
     },
     /// The collections picker (its state is in the search pane).
     Collections,
+    /// The session's errors and warnings, in full.
+    Messages {
+        /// First line shown.
+        scroll: usize,
+    },
 }
 
 /// What a text input edits.
@@ -112,6 +120,21 @@ impl Input {
     }
 }
 
+/// A run older than this asks before esc cancels it (seconds, as the run last reported).
+pub const CONFIRM_CANCEL_AFTER_SECS: f64 = 3.0;
+
+/// How many messages the session log keeps (the oldest go first).
+pub const LOG_LEN: usize = 1000;
+
+/// An entry of the session's message log (`M`): the full text of an error or a warning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEntry {
+    /// A warning (the work went on) rather than an error.
+    pub is_warning: bool,
+    /// The whole text, never shortened.
+    pub text: String,
+}
+
 /// A one-line message in the status bar.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Status {
@@ -146,6 +169,8 @@ pub struct Model {
     pub input: Option<Input>,
     /// The last message.
     pub status: Option<Status>,
+    /// Every error and warning of the session, oldest first (at most [`LOG_LEN`]).
+    pub log: std::collections::VecDeque<LogEntry>,
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
     /// Whether something changed since the last frame.
@@ -179,6 +204,7 @@ impl Model {
             popup: None,
             input: None,
             status: None,
+            log: std::collections::VecDeque::new(),
             size,
             is_dirty: true,
             next_generation: 1,
@@ -197,10 +223,54 @@ impl Model {
             || self.validation.is_running()
     }
 
+    /// The run esc would cancel, when it has been going long enough that one reflex key
+    /// should not lose it (see [`CONFIRM_CANCEL_AFTER_SECS`]).
+    pub fn long_run_in_focus(&self) -> Option<&'static str> {
+        let long = |secs: f64| secs >= CONFIRM_CANCEL_AFTER_SECS;
+        match self.focus {
+            PaneId::Lock if self.lock.is_running() => {
+                long(self.lock.elapsed_secs).then_some("the derive")
+            }
+            PaneId::Validation if self.validation.is_running() => {
+                long(self.validation.elapsed_secs).then_some("the validation")
+            }
+            _ if matches!(self.items.phase, Phase::Loading | Phase::Streaming) => {
+                long(self.items.elapsed_secs).then_some("the search")
+            }
+            _ => None,
+        }
+    }
+
     /// A new generation number.
     pub fn generation(&mut self) -> u64 {
         self.next_generation += 1;
         self.next_generation
+    }
+
+    /// The label of the open prompt: a lock whose derive was cancelled is written as partial.
+    pub fn prompt_label(&self, target: InputTarget) -> String {
+        if target == InputTarget::LockPath && self.lock.phase == RunPhase::Cancelled {
+            let (n, total) = (self.lock.entries.len(), self.lock.total);
+            return format!("write PARTIAL lock ({n} of {total} rows) to: ");
+        }
+        target.label()
+    }
+
+    /// Work that quitting would lose, in words ("the derived lock (480 rows) is not written").
+    pub fn unsaved_work(&self) -> Option<String> {
+        let lock = &self.lock;
+        if !lock.is_unsaved || lock.entries.is_empty() {
+            return None;
+        }
+        let partial = if lock.phase == RunPhase::Cancelled {
+            ", partial"
+        } else {
+            ""
+        };
+        Some(format!(
+            "the derived lock ({} rows{partial}) is not written",
+            lock.entries.len()
+        ))
     }
 
     /// Opens a prompt for `target`, starting from `text`.
@@ -210,9 +280,31 @@ impl Model {
 
     /// Sets the status line.
     pub fn say(&mut self, text: impl Into<String>, is_error: bool) {
+        let text = text.into();
+        if is_error {
+            self.remember(false, &text);
+        }
+        self.status = Some(Status { text, is_error });
+    }
+
+    /// A warning: the work went on, but the user should know (the CLI prints these on
+    /// stderr). It goes to the log and, shortened, to the status line.
+    pub fn warn(&mut self, text: impl Into<String>) {
+        let text = text.into();
+        self.remember(true, &text);
         self.status = Some(Status {
-            text: text.into(),
-            is_error,
+            text: format!("warning: {text}"),
+            is_error: false,
+        });
+    }
+
+    fn remember(&mut self, is_warning: bool, text: &str) {
+        if self.log.len() == LOG_LEN {
+            self.log.pop_front();
+        }
+        self.log.push_back(LogEntry {
+            is_warning,
+            text: text.to_string(),
         });
     }
 }

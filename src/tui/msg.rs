@@ -49,7 +49,11 @@ pub enum Msg {
         is_error: bool,
         /// The target exists; the request waits for the user's yes.
         needs_confirm: Option<WriteRequest>,
+        /// On success: the file and what follows.
+        written: Option<(PathBuf, AfterWrite)>,
     },
+    /// A task's warning (the work goes on): for the status line and the message log.
+    Warning(String),
     /// A task ended (for any reason); panics and errors carry a message.
     TaskEnded(TaskEnd),
 }
@@ -85,6 +89,33 @@ pub struct WriteRequest {
     pub content: WriteContent,
     /// What the status line says when it is written (`{path}` is replaced).
     pub done_text: String,
+    /// What follows a successful write.
+    pub after: AfterWrite,
+}
+
+impl WriteRequest {
+    /// A request that never replaces a file without asking, and has no follow-up.
+    pub fn new(path: PathBuf, content: WriteContent, done_text: impl Into<String>) -> WriteRequest {
+        WriteRequest {
+            path,
+            overwrite: false,
+            content,
+            done_text: done_text.into(),
+            after: AfterWrite::Nothing,
+        }
+    }
+}
+
+/// What follows a successful write.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AfterWrite {
+    /// Nothing.
+    #[default]
+    Nothing,
+    /// The lock pane's lock of this generation is saved (quitting no longer asks).
+    LockSaved(u64),
+    /// Open the written lock in the lock pane (accepted drift: validate it next).
+    OpenLock,
 }
 
 /// The bytes of a [`WriteRequest`].

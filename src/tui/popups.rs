@@ -24,6 +24,8 @@ pub enum PopupKey {
     Done(Vec<Effect>),
     /// The key means this command, for [`command`] (through the core's `update`).
     Command(Command),
+    /// The user confirmed cancelling the long run (the core cancels it).
+    CancelRun,
 }
 
 /// A key while a popup is open: the popup is modal, so the key means what it means there or
@@ -32,12 +34,22 @@ pub fn key(model: &mut Model, key: KeyEvent) -> PopupKey {
     match model.popup {
         Some(Popup::ConfirmQuit) => {
             model.popup = None;
+            let ctrl_c =
+                key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c');
             return PopupKey::Done(match key.code {
                 KeyCode::Char('y' | 'Y') => {
                     vec![Effect::Search(SearchEffect::CancelLoad), Effect::Quit]
                 }
+                _ if ctrl_c => vec![Effect::Search(SearchEffect::CancelLoad), Effect::Quit],
                 _ => vec![],
             });
+        }
+        Some(Popup::ConfirmCancel) => {
+            model.popup = None;
+            return match key.code {
+                KeyCode::Char('y' | 'Y') => PopupKey::CancelRun,
+                _ => PopupKey::Done(vec![]),
+            };
         }
         Some(Popup::ConfirmOverwrite { .. }) => {
             return PopupKey::Done(write::confirm_key(model, key));
@@ -134,19 +146,58 @@ fn move_by(model: &mut Model, delta: isize) {
         _ => 0,
     };
     let page = help_page(model.size.1);
+    let messages_len = match &model.popup {
+        Some(Popup::Messages { .. }) => messages_lines(model, model.size.0).len(),
+        _ => 0,
+    };
     match &mut model.popup {
-        None | Some(Popup::ConfirmQuit) | Some(Popup::ConfirmOverwrite { .. }) => {}
+        None
+        | Some(Popup::ConfirmQuit)
+        | Some(Popup::ConfirmCancel)
+        | Some(Popup::ConfirmOverwrite { .. }) => {}
         Some(Popup::Collections) => panes::search::update::move_picker(model, delta),
         Some(Popup::Help { scroll, .. }) => {
             *scroll = step(*scroll, help_len.saturating_sub(page) + 1);
         }
         Some(Popup::Json { lines, scroll, .. }) => *scroll = step(*scroll, lines.len()),
+        Some(Popup::Messages { scroll }) => {
+            *scroll = step(*scroll, messages_len.saturating_sub(page) + 1);
+        }
         Some(Popup::Columns { cursor }) => *cursor = step(*cursor, model.items.columns.len()),
     }
 }
 
-/// Lines of the help list that fit on a screen `height` rows high.
-fn help_page(height: u16) -> usize {
+/// The message log as screen lines for a popup on a `width`-column terminal: each entry
+/// wrapped, never cut.
+pub fn messages_lines(model: &Model, width: u16) -> Vec<Line<'static>> {
+    let room = (width as usize).saturating_sub(4 + 2 + 2).max(10);
+    let mut lines = Vec::new();
+    for entry in &model.log {
+        let (glyph, role) = if entry.is_warning {
+            ("⚠ ", Role::Warn)
+        } else {
+            ("✗ ", Role::Bad)
+        };
+        let chars: Vec<char> = entry.text.chars().collect();
+        for (i, piece) in chars.chunks(room).enumerate() {
+            let lead = if i == 0 { glyph } else { "  " };
+            lines.push(Line::from(vec![
+                Span::styled(lead, model.theme.style(role)),
+                Span::raw(piece.iter().collect::<String>()),
+            ]));
+        }
+    }
+    if lines.is_empty() {
+        lines.push(Line::styled(
+            "no errors or warnings this session",
+            model.theme.style(Role::Dim),
+        ));
+    }
+    lines
+}
+
+/// Lines of a full-height popup (help, messages) that fit on a screen `height` rows high.
+pub fn help_page(height: u16) -> usize {
     // Tabs and status rows, the popup's margin and its borders.
     (height as usize).saturating_sub(2 + 2 + 2).max(1)
 }
@@ -241,6 +292,26 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, model: &Model) -> Option<Rect> {
             boxed(frame, rect, &title, shown, theme);
             Some(rect)
         }
+        Popup::Messages { scroll } => {
+            let rect = centred(
+                area,
+                area.width.saturating_sub(4),
+                area.height.saturating_sub(2),
+            );
+            let lines = messages_lines(model, area.width);
+            let shown = inner_h(rect);
+            let start = (*scroll).min(lines.len().saturating_sub(shown));
+            let total = lines.len();
+            let title = format!(
+                "Messages: {} this session (esc closes) · lines {}–{} of {total}",
+                model.log.len(),
+                start + 1,
+                (start + shown).min(total)
+            );
+            let lines = lines.into_iter().skip(start).collect();
+            boxed(frame, rect, &title, lines, theme);
+            Some(rect)
+        }
         Popup::Columns { cursor } => Some(panes::items::view::draw_columns(
             frame,
             area,
@@ -253,15 +324,32 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, model: &Model) -> Option<Rect> {
             Some(panes::search::view::draw_picker(frame, area, picker, theme))
         }
         Popup::ConfirmQuit => {
-            let rect = centred(area, 44, 5);
+            let why = match model.unsaved_work() {
+                Some(work) => format!("{}{}.", work[..1].to_uppercase(), &work[1..]),
+                None => "Work is still running.".to_string(),
+            };
+            let rect = centred(area, (why.chars().count() as u16 + 4).max(44), 5);
             let lines = vec![
-                Line::raw("Work is still running."),
+                Line::raw(why),
                 Line::styled(
                     "Quit anyway? y = yes, any other key = no",
                     theme.style(Role::Warn),
                 ),
             ];
             boxed(frame, rect, "Quit?", lines, theme);
+            Some(rect)
+        }
+        Popup::ConfirmCancel => {
+            let what = model.long_run_in_focus().unwrap_or("the run");
+            let rect = centred(area, 56, 5);
+            let lines = vec![
+                Line::raw(format!("Cancel {what}? What arrived so far is kept.")),
+                Line::styled(
+                    "y = cancel it, any other key = let it run",
+                    theme.style(Role::Warn),
+                ),
+            ];
+            boxed(frame, rect, "Cancel?", lines, theme);
             Some(rect)
         }
         Popup::ConfirmOverwrite { path } => {

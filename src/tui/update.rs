@@ -45,8 +45,16 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             text,
             is_error,
             needs_confirm,
-        } => {
-            write::written(model, text, is_error, needs_confirm);
+            written,
+        } => match write::written(model, text, is_error, needs_confirm, written) {
+            Some(path) => {
+                let base = model.lock.base_dir.clone();
+                lock::update::open_lock(model, path, base)
+            }
+            None => vec![],
+        },
+        Msg::Warning(text) => {
+            model.warn(text);
             vec![]
         }
         Msg::TaskEnded(end) => {
@@ -86,6 +94,7 @@ fn key_event(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
         return match popups::key(model, key) {
             PopupKey::Done(effects) => effects,
             PopupKey::Command(c) => command(model, c),
+            PopupKey::CancelRun => cancel_run(model),
         };
     }
     match model.keymap.lookup(model.focus, &key) {
@@ -148,7 +157,12 @@ pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
     }
     let page = model.page_rows() as isize;
     match c {
-        Command::Quit if model.is_busy() => {
+        // q asks while work runs or a derived lock is unwritten; ctrl-c only for the latter.
+        Command::Quit if model.is_busy() || model.unsaved_work().is_some() => {
+            model.popup = Some(Popup::ConfirmQuit);
+            vec![]
+        }
+        Command::ForceQuit if model.unsaved_work().is_some() => {
             model.popup = Some(Popup::ConfirmQuit);
             vec![]
         }
@@ -177,17 +191,22 @@ pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
         Command::FocusLock => focus(model, PaneId::Lock),
         Command::FocusValidation => focus(model, PaneId::Validation),
         Command::DebugPanicTask => vec![Effect::PanicInTask],
+        Command::ShowMessages => {
+            // The newest messages are what one opens the log for.
+            let lines = popups::messages_lines(model, model.size.0).len();
+            let scroll = lines.saturating_sub(popups::help_page(model.size.1));
+            model.popup = Some(Popup::Messages { scroll });
+            vec![]
+        }
         Command::Cancel => {
             if model.popup.take().is_some() {
                 return vec![];
             }
-            let cancelled = lock::update::cancel(model)
-                .or_else(|| validation::update::cancel(model))
-                .or_else(|| items::update::cancel_load(model));
-            cancelled.unwrap_or_else(|| {
-                model.is_dirty = false;
-                vec![]
-            })
+            if model.long_run_in_focus().is_some() {
+                model.popup = Some(Popup::ConfirmCancel);
+                return vec![];
+            }
+            cancel_run(model)
         }
         Command::Up => move_by(model, -1),
         Command::Down => move_by(model, 1),
@@ -202,6 +221,17 @@ pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
             PaneId::Validation => validation::update::command(model, c),
         },
     }
+}
+
+/// Cancels the run esc is about: the focused pane's derive or validation, else a load.
+pub fn cancel_run(model: &mut Model) -> Vec<Effect> {
+    let cancelled = lock::update::cancel(model)
+        .or_else(|| validation::update::cancel(model))
+        .or_else(|| items::update::cancel_load(model));
+    cancelled.unwrap_or_else(|| {
+        model.is_dirty = false;
+        vec![]
+    })
 }
 
 fn focus(model: &mut Model, pane: PaneId) -> Vec<Effect> {

@@ -98,7 +98,7 @@ fn draw_tabs(frame: &mut Frame<'_>, area: Rect, model: &Model) {
 fn draw_status(frame: &mut Frame<'_>, area: Rect, model: &Model) {
     let theme = &model.theme;
     let line = if let Some(input) = &model.input {
-        let label = input.target.label();
+        let label = model.prompt_label(input.target);
         const KEYS: &str = "  enter apply · esc cancel";
         let room = (area.width as usize)
             .saturating_sub(label.chars().count() + KEYS.chars().count())
@@ -111,35 +111,91 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, model: &Model) {
     } else if let Some(status) = &model.status {
         let (glyph, role) = if status.is_error {
             ("✗ ", Role::Bad)
+        } else if status.text.starts_with("warning: ") {
+            ("⚠ ", Role::Warn)
         } else {
             ("✓ ", Role::Good)
         };
-        Line::from(vec![
-            Span::styled(glyph, theme.style(role)),
-            Span::raw(status.text.clone()),
-            Span::styled("  · ", theme.style(Role::Dim)),
-            hints_span(model, area.width as usize / 2),
-        ])
+        // The message first: shortened from the middle (its cause is at the end), with the
+        // key of the full text; hints only in the room left.
+        let width = area.width as usize;
+        let room = width.saturating_sub(2);
+        let len = status.text.chars().count();
+        let text = if len <= room {
+            status.text.clone()
+        } else {
+            let more = model
+                .keymap
+                .key_for(model.focus, Command::ShowMessages)
+                .map(|k| format!(" ({k}: full text)"))
+                .unwrap_or_default();
+            shorten_middle(&status.text, room.saturating_sub(more.chars().count())) + &more
+        };
+        let left = width.saturating_sub(2 + text.chars().count() + 4);
+        let mut spans = vec![Span::styled(glyph, theme.style(role)), Span::raw(text)];
+        if left >= 12 {
+            spans.push(Span::styled("  · ", theme.style(Role::Dim)));
+            spans.push(hints_span(model, left.min(width / 2)));
+        }
+        Line::from(spans)
     } else {
         Line::from(hints_span(model, area.width as usize))
     };
     frame.render_widget(Paragraph::new(line), area);
 }
 
-/// The focused pane's keys, as many as fit in `width` cells.
+/// `text` in at most `room` chars, the middle replaced by `…`: both the context at the start
+/// and the cause at the end stay readable.
+pub fn shorten_middle(text: &str, room: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= room {
+        return text.to_string();
+    }
+    let room = room.max(3);
+    let tail = (room - 1) / 2;
+    let head = room - 1 - tail;
+    let mut out: String = chars[..head].iter().collect();
+    out.push('…');
+    out.extend(&chars[chars.len() - tail..]);
+    out
+}
+
+/// The focused pane's keys (its own first, then the global ones), as many as fit in `width`
+/// cells; when some do not fit, the last piece says which key lists them all.
 fn hints_span(model: &Model, width: usize) -> Span<'static> {
+    let pieces: Vec<String> = model
+        .keymap
+        .hints(model.focus)
+        .into_iter()
+        .map(|(keys, desc)| format!("{} {desc}", keys.first().cloned().unwrap_or_default()))
+        .collect();
+    let joined = pieces.join("  ");
+    if joined.chars().count() <= width {
+        return Span::styled(joined, model.theme.style(Role::Dim));
+    }
+    let help_key = model.keymap.key_for(model.focus, Command::ToggleHelp);
+    let rest = help_key
+        .map(|k| format!("{k} all keys"))
+        .unwrap_or_default();
+    let help_piece = help_key.map(|k| format!("{k} {}", Command::ToggleHelp.description()));
+    let room = width.saturating_sub(rest.chars().count() + 2);
     let mut text = String::new();
-    for (keys, desc) in model.keymap.hints(model.focus) {
-        let keys = keys.first().cloned().unwrap_or_default();
-        let piece = format!("{keys} {desc}");
+    for piece in pieces {
         let extra = if text.is_empty() { 0 } else { 2 };
-        if text.chars().count() + extra + piece.chars().count() > width {
+        if text.chars().count() + extra + piece.chars().count() > room {
             break;
         }
         if !text.is_empty() {
             text.push_str("  ");
         }
         text.push_str(&piece);
+    }
+    let shows_help = help_piece.is_some_and(|p| text.split("  ").any(|t| t == p));
+    if !rest.is_empty() && !shows_help && text.chars().count() + 2 + rest.chars().count() <= width {
+        if !text.is_empty() {
+            text.push_str("  ");
+        }
+        text.push_str(&rest);
     }
     Span::styled(text, model.theme.style(Role::Dim))
 }

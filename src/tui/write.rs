@@ -10,7 +10,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use tokio::sync::mpsc;
 
 use super::model::{Model, Popup};
-use super::msg::{Effect, Msg, WriteContent, WriteRequest};
+use super::msg::{AfterWrite, Effect, Msg, WriteContent, WriteRequest};
 use super::tasks::{TaskKind, TaskManager};
 use crate::lock::schema::{rows_to_batch, LockParquetWriter};
 
@@ -30,20 +30,30 @@ pub fn start(tasks: &mut TaskManager<Msg>, request: WriteRequest) {
     tasks.spawn(TaskKind::Write, move |_| write_file(request, tx));
 }
 
-/// The write task's answer: a status line, or the confirmation popup.
+/// The write task's answer: a status line, or the confirmation popup. Returns the lock to
+/// open when the write asked for that (the core opens it in the lock pane).
 pub fn written(
     model: &mut Model,
     text: String,
     is_error: bool,
     needs_confirm: Option<WriteRequest>,
-) {
+    written: Option<(PathBuf, AfterWrite)>,
+) -> Option<PathBuf> {
     if let Some(request) = needs_confirm {
         model.popup = Some(Popup::ConfirmOverwrite {
             path: request.path.display().to_string(),
         });
         model.pending_write = Some(request);
-    } else {
-        model.say(text, is_error);
+        return None;
+    }
+    model.say(text, is_error);
+    match written? {
+        (_, AfterWrite::LockSaved(generation)) if generation == model.lock.generation => {
+            model.lock.is_unsaved = false;
+            None
+        }
+        (path, AfterWrite::OpenLock) => Some(path),
+        _ => None,
     }
 }
 
@@ -101,16 +111,19 @@ pub async fn write_file(request: WriteRequest, tx: mpsc::Sender<Msg>) -> anyhow:
                 text: request.done_text.replace("{path}", &shown),
                 is_error: false,
                 needs_confirm: None,
+                written: Some((request.path.clone(), request.after)),
             },
             Ok(false) => Msg::FileWritten {
                 text: format!("{shown} exists"),
                 is_error: false,
                 needs_confirm: Some(request),
+                written: None,
             },
             Err(e) => Msg::FileWritten {
                 text: format!("writing {shown}: {e:#}; nothing was written"),
                 is_error: true,
                 needs_confirm: None,
+                written: None,
             },
         }
     })
@@ -127,12 +140,11 @@ mod tests {
     fn writes_refuse_to_overwrite_unless_confirmed() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out.jsonl");
-        let mut request = WriteRequest {
-            path: path.clone(),
-            overwrite: false,
-            content: WriteContent::JsonLines(vec!["{}".into()]),
-            done_text: "wrote {path}".into(),
-        };
+        let mut request = WriteRequest::new(
+            path.clone(),
+            WriteContent::JsonLines(vec!["{}".into()]),
+            "wrote {path}",
+        );
         assert!(write_now(&request).unwrap());
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "{}\n");
         request.content = WriteContent::JsonLines(vec!["[]".into()]);

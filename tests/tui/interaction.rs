@@ -174,7 +174,7 @@ fn the_help_scrolls_with_a_marker_and_finds_keys() {
     update(&mut m, key('G'));
     let screen = render(&m);
     assert!(!screen.contains("↓ more"), "the end is reached: {screen}");
-    assert!(screen.contains("of 47"), "{screen}");
+    assert!(screen.contains("of 48"), "{screen}");
     update(&mut m, key('/'));
     assert_eq!(m.input.as_ref().unwrap().target, InputTarget::HelpSearch);
     typed(&mut m, "accept");
@@ -273,4 +273,79 @@ impl CloneMsg for Msg {
             other => panic!("not a key: {other:?}"),
         }
     }
+}
+
+/// A failure keeps its cause: the status line shortens from the middle, so the end ("Permission
+/// denied") stays; `M` shows every error and warning of the session in full.
+#[test]
+fn errors_keep_their_cause_and_the_log_has_the_full_text() {
+    let mut m = model(80, 24);
+    let g = start_load(&mut m);
+    let error = "/srv/catalogues/very/long/path/to/a/catalogue/of/sentinel-2/items.ndjson: \
+                 opening the file: Permission denied (os error 13)";
+    update(
+        &mut m,
+        Msg::Items(ItemsMsg::Failed {
+            generation: g,
+            error: error.into(),
+        }),
+    );
+    let screen = render(&m);
+    let status = screen.lines().last().unwrap();
+    assert!(
+        status.contains("Permission denied (os error 13)"),
+        "{status}"
+    );
+    assert!(
+        status.contains('…') && status.contains("M: full text"),
+        "{status}"
+    );
+    update(
+        &mut m,
+        Msg::Warning("the server lacks the Filter extension".into()),
+    );
+    let status = render(&m).lines().last().unwrap().to_string();
+    assert!(status.contains("⚠ warning: the server lacks"), "{status}");
+    update(&mut m, key('M'));
+    assert!(matches!(m.popup, Some(Popup::Messages { .. })));
+    let screen = render(&m);
+    assert!(screen.contains("Messages: 2 this session"), "{screen}");
+    assert!(screen.contains("✗ /srv/catalogues/very/long"), "{screen}");
+    assert!(
+        screen.contains("(os error 13)"),
+        "wrapped, not cut: {screen}"
+    );
+    assert!(
+        screen.contains("⚠ the server lacks the Filter extension"),
+        "{screen}"
+    );
+    update(&mut m, key('q'));
+    assert!(m.popup.is_none());
+}
+
+/// At 80 columns the hint bar keeps the pane's own keys first and always says which key lists
+/// the rest.
+#[test]
+fn the_hint_bar_points_at_the_rest_when_keys_do_not_fit() {
+    let mut m = loaded();
+    m.status = None;
+    for pane in PaneId::ALL {
+        m.focus = pane;
+        let screen = render(&model_at(&m, 80));
+        let hints = screen.lines().last().unwrap();
+        assert!(hints.contains("? all keys"), "{pane:?}: {hints}");
+    }
+    m.focus = PaneId::Validation;
+    let hints = render(&model_at(&m, 80))
+        .lines()
+        .last()
+        .unwrap()
+        .to_string();
+    assert!(hints.contains("v validate"), "{hints}");
+}
+
+fn model_at(m: &Model, width: u16) -> Model {
+    let mut m = m.clone();
+    m.size.0 = width;
+    m
 }

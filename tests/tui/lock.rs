@@ -1,10 +1,10 @@
 //! The lock pane: derive from marked items, open a lock (also typed as the search source), a
 //! new lock forgetting old results, and snapshots of every state.
 
-use crossterm::event::KeyCode;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use rstest::rstest;
 use stacpkg::tui::command::{Command, PaneId};
-use stacpkg::tui::model::Model;
+use stacpkg::tui::model::{Model, Popup};
 use stacpkg::tui::msg::{Effect, Msg};
 use stacpkg::tui::panes::items::{ItemsMsg, Phase};
 use stacpkg::tui::panes::lock::{LockEffect, LockEntry, LockMsg, LockPhase};
@@ -82,8 +82,126 @@ fn derive_takes_the_marked_items_streams_rows_and_esc_cancels() {
     update(&mut m, code(KeyCode::Enter));
     let effects = update(&mut m, Msg::Command(Command::WriteLock));
     assert!(effects.is_empty());
+    // The derive was cancelled: the lock is offered, and written, as partial.
     let input = m.input.clone().unwrap();
-    assert_eq!(input.text(), "assets.lock.parquet");
+    assert_eq!(input.text(), "assets.lock.partial.parquet");
+    assert_eq!(
+        m.prompt_label(input.target),
+        "write PARTIAL lock (2 of 4 rows) to: "
+    );
+    let effects = update(&mut m, code(KeyCode::Enter));
+    let [Effect::WriteFile(request)] = &effects[..] else {
+        panic!("expected a write: {effects:?}")
+    };
+    assert!(
+        request.done_text.contains("PARTIAL"),
+        "{}",
+        request.done_text
+    );
+}
+
+/// One reflex key never loses long work: esc on a derive running for a while asks first, and
+/// quitting with a derived lock that was never written asks too (q and ctrl-c), until it is
+/// written.
+#[test]
+fn long_runs_and_unwritten_locks_ask_before_they_are_lost() {
+    let mut m = model(80, 24);
+    let g = start_load(&mut m);
+    feed(&mut m, g, &demo_batches(3, 3));
+    update(
+        &mut m,
+        Msg::Items(ItemsMsg::Done {
+            generation: g,
+            elapsed_secs: 0.1,
+        }),
+    );
+    m.focus = PaneId::Items;
+    let effects = update(&mut m, key('d'));
+    let Some(Effect::Lock(LockEffect::Derive { generation, .. })) = effects.last() else {
+        panic!("expected a derive")
+    };
+    let generation = *generation;
+    update(
+        &mut m,
+        Msg::Lock(LockMsg::Started {
+            generation,
+            total: 6,
+        }),
+    );
+    let rows: Vec<LockEntry> = lock_rows(6)
+        .into_iter()
+        .map(|row| LockEntry { row, error: None })
+        .collect();
+    update(
+        &mut m,
+        Msg::Lock(LockMsg::Rows {
+            generation,
+            rows: rows[..3].to_vec(),
+            elapsed_secs: 12.0,
+        }),
+    );
+    assert!(update(&mut m, code(KeyCode::Esc)).is_empty());
+    assert_eq!(m.popup, Some(Popup::ConfirmCancel));
+    assert!(render(&m).contains("Cancel the derive?"));
+    update(&mut m, key('n'));
+    assert!(m.lock.is_running(), "any key but y lets it run");
+    update(&mut m, code(KeyCode::Esc));
+    let effects = update(&mut m, key('y'));
+    assert!(matches!(effects[..], [Effect::Lock(LockEffect::Cancel)]));
+    // Derive again, to the end: the lock is unwritten, so q and ctrl-c ask.
+    m.focus = PaneId::Items;
+    let effects = update(&mut m, key('d'));
+    let Some(Effect::Lock(LockEffect::Derive { generation, .. })) = effects.last() else {
+        panic!("expected a derive")
+    };
+    let generation = *generation;
+    update(
+        &mut m,
+        Msg::Lock(LockMsg::Rows {
+            generation,
+            rows,
+            elapsed_secs: 1.0,
+        }),
+    );
+    update(
+        &mut m,
+        Msg::Lock(LockMsg::Done {
+            generation,
+            elapsed_secs: 1.0,
+        }),
+    );
+    for quit in [key('q'), ctrl_c()] {
+        assert!(update(&mut m, quit).is_empty());
+        assert_eq!(m.popup, Some(Popup::ConfirmQuit));
+        let screen = render(&m);
+        assert!(screen.contains("The derived lock (6 rows) is not written."), "{screen}");
+        update(&mut m, key('n'));
+    }
+    // Written: quitting no longer asks.
+    update(&mut m, key('w'));
+    let effects = update(&mut m, code(KeyCode::Enter));
+    let [Effect::WriteFile(request)] = &effects[..] else {
+        panic!("expected a write")
+    };
+    update(
+        &mut m,
+        Msg::FileWritten {
+            text: "wrote 6 lock rows".into(),
+            is_error: false,
+            needs_confirm: None,
+            written: Some((request.path.clone(), request.after)),
+        },
+    );
+    assert!(m.unsaved_work().is_none());
+    let effects = update(&mut m, key('q'));
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Quit)),
+        "{effects:?}"
+    );
+}
+
+fn ctrl_c() -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL))
 }
 
 #[test]

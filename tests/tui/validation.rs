@@ -148,6 +148,7 @@ fn detail_accept_drift_and_export_write_new_files_with_confirmation() {
             text: "validation.jsonl exists".into(),
             is_error: false,
             needs_confirm: Some(request.clone()),
+            written: None,
         },
     );
     assert!(matches!(m.popup, Some(Popup::ConfirmOverwrite { .. })));

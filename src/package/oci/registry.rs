@@ -186,10 +186,10 @@ impl RegistryTransport {
                 Some("check the repository and tag".to_string()),
             ),
             (_, OciDistributionError::RequestError(re)) => (
-                error_chain(re),
+                crate::error::chain_text(re),
                 (re.is_connect() || re.is_request()).then(|| "is the registry up? use --plain-http for an http registry, --insecure for a self-signed certificate".to_string()),
             ),
-            (_, other) => (error_chain(other), None),
+            (_, other) => (crate::error::chain_text(other), None),
         };
         let message = match hint {
             Some(hint) => format!("{what}{tries}; {hint}"),
@@ -382,19 +382,4 @@ fn describe_source(source: &CredentialSource) -> String {
         CredentialSource::DockerConfig(p) => p.display().to_string(),
         CredentialSource::Helper(h) => h.clone(),
     }
-}
-
-/// An error and its causes on one line.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        let s = c.to_string();
-        if !text.contains(&s) {
-            text.push_str(": ");
-            text.push_str(&s);
-        }
-        cause = c.source();
-    }
-    text
 }

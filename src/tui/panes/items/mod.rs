@@ -111,6 +111,8 @@ pub struct ItemsPane {
     pub total_rows: usize,
     /// Rows a second, measured by the loader.
     pub rate: Option<f64>,
+    /// Seconds since the load started, as last reported.
+    pub elapsed_secs: f64,
     /// The shown rows, in order.
     pub rows: Arc<Vec<RowRef>>,
     /// The current view request; other answers are stale.
@@ -153,6 +155,7 @@ impl Default for ItemsPane {
             batches: Vec::new(),
             total_rows: 0,
             rate: None,
+            elapsed_secs: 0.0,
             rows: Arc::new(Vec::new()),
             view_generation: 0,
             is_view_pending: false,

@@ -42,6 +42,7 @@ pub fn message(model: &mut Model, msg: ItemsMsg) -> Vec<Effect> {
             items.batches.push(batch);
             items.total_rows += n;
             items.phase = Phase::Streaming;
+            items.elapsed_secs = elapsed_secs;
             if elapsed_secs > 0.0 {
                 items.rate = Some(items.total_rows as f64 / elapsed_secs);
             }

@@ -114,7 +114,7 @@ pub async fn derive(
         match made {
             Ok(r) => rows.extend(r),
             Err(e) => {
-                let error = format!("{e:#}");
+                let error = crate::error::chain_text(&e);
                 let msg = LockMsg::Failed { generation, error };
                 let _ = tx.send(Msg::Lock(msg)).await;
                 return Ok(());
@@ -199,7 +199,7 @@ pub async fn open_lock(
         ],
         Err(e) => vec![LockMsg::Failed {
             generation,
-            error: format!("{e:#}"),
+            error: crate::error::chain_text(&e),
         }],
     };
     for msg in msgs {
@@ -236,12 +236,11 @@ mod tests {
             ..Default::default()
         }];
         let lock = dir.path().join("l.parquet");
-        let req = WriteRequest {
-            path: lock.clone(),
-            overwrite: false,
-            content: WriteContent::Lock(rows.clone()),
-            done_text: String::new(),
-        };
+        let req = WriteRequest::new(
+            lock.clone(),
+            WriteContent::Lock(rows.clone()),
+            String::new(),
+        );
         assert!(write_now(&req).unwrap());
         assert_eq!(read_lock(&lock).unwrap(), rows);
         assert_eq!(

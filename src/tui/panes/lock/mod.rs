@@ -48,6 +48,8 @@ pub struct LockPane {
     pub failed: usize,
     /// Seconds since the run started, as last reported.
     pub elapsed_secs: f64,
+    /// A derived lock (whole or partial) that has not been written: quitting asks first.
+    pub is_unsaved: bool,
     /// Row under the cursor.
     pub cursor: usize,
     /// First row drawn.
@@ -66,6 +68,7 @@ impl Default for LockPane {
             total: 0,
             failed: 0,
             elapsed_secs: 0.0,
+            is_unsaved: false,
             cursor: 0,
             offset: 0,
         }

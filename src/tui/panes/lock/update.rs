@@ -11,7 +11,7 @@ use super::{LockEffect, LockMsg, LockPhase};
 use crate::tui::command::{Command, PaneId};
 use crate::tui::model::{InputTarget, Model};
 use crate::tui::msg::Effect;
-use crate::tui::msg::{WriteContent, WriteRequest};
+use crate::tui::msg::{AfterWrite, WriteContent, WriteRequest};
 use crate::tui::panes::items::update::wait_for_view;
 use crate::tui::panes::validation::update::forget_results;
 use crate::tui::tasks::TaskKind;
@@ -19,6 +19,8 @@ use crate::tui::write::target_path;
 
 /// Default file name offered by the write prompt.
 const DEFAULT_LOCK_PATH: &str = "assets.lock.parquet";
+/// The same for a lock whose derive was cancelled: the name says it is partial.
+const PARTIAL_LOCK_PATH: &str = "assets.lock.partial.parquet";
 
 /// Applies a lock command.
 pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
@@ -29,7 +31,12 @@ pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
                 model.say("no lock to write: derive or open one first", true);
                 return vec![];
             }
-            model.prompt(InputTarget::LockPath, DEFAULT_LOCK_PATH.to_string());
+            let default = if model.lock.phase == LockPhase::Cancelled {
+                PARTIAL_LOCK_PATH
+            } else {
+                DEFAULT_LOCK_PATH
+            };
+            model.prompt(InputTarget::LockPath, default.to_string());
             vec![]
         }
         _ => {
@@ -145,6 +152,7 @@ pub fn message(model: &mut Model, msg: LockMsg) -> Vec<Effect> {
                 }
             );
             let is_error = lock.failed > 0;
+            lock.is_unsaved = lock.path.is_none();
             model.say(text, is_error);
         }
         LockMsg::Failed { generation, error } if generation == model.lock.generation => {
@@ -161,12 +169,19 @@ pub fn submit_path(model: &mut Model, text: &str) -> Vec<Effect> {
     let Some(path) = target_path(model, text) else {
         return vec![];
     };
-    vec![Effect::WriteFile(WriteRequest {
-        path,
-        overwrite: false,
-        content: WriteContent::Lock(model.lock.rows()),
-        done_text: format!("wrote {} lock rows to {{path}}", model.lock.entries.len()),
-    })]
+    let lock = &model.lock;
+    let n = lock.entries.len();
+    let done_text = if lock.phase == LockPhase::Cancelled {
+        format!(
+            "wrote a PARTIAL lock ({n} of {} rows; the derive was cancelled) to {{path}}",
+            lock.total
+        )
+    } else {
+        format!("wrote {n} lock rows to {{path}}")
+    };
+    let mut request = WriteRequest::new(path, WriteContent::Lock(lock.rows()), done_text);
+    request.after = AfterWrite::LockSaved(lock.generation);
+    vec![Effect::WriteFile(request)]
 }
 
 /// Moves the cursor by `delta` rows (clamped).
@@ -184,6 +199,7 @@ pub fn cancel(model: &mut Model) -> Option<Vec<Effect>> {
     }
     model.lock.generation = model.generation();
     model.lock.phase = LockPhase::Cancelled;
+    model.lock.is_unsaved = !model.lock.entries.is_empty();
     let n = model.lock.entries.len();
     model.say(format!("derive cancelled after {n} rows"), false);
     Some(vec![Effect::Lock(LockEffect::Cancel)])

@@ -105,6 +105,8 @@ impl SearchProgress for InboxProgress {
 
     fn retry(&self, r: &RetryReport) {
         tracing::warn!("{r}");
+        // Like the page reports, never waits: a retry note may be dropped, never the search.
+        let _ = self.tx.try_send(Msg::Warning(r.to_string()));
     }
 }
 
@@ -160,12 +162,16 @@ pub async fn search_api(
         Ok(t) => t,
         Err(crate::Error::Cancelled) => return Ok(()),
         Err(e) => {
-            fail(format!("{e:#}")).await;
+            fail(crate::error::chain_text(&e)).await;
             return Ok(());
         }
     };
     for warning in &target.warnings {
-        tracing::warn!("{}: {warning}", search.source);
+        let text = format!("{}: {warning}", search.source);
+        tracing::warn!("{text}");
+        if tx.send(Msg::Warning(text)).await.is_err() {
+            return Ok(());
+        }
     }
     let input = target.endpoint.to_string();
     let request = SearchRequest {
@@ -181,7 +187,7 @@ pub async fn search_api(
         let page = match page {
             Ok(p) => p,
             Err(e) => {
-                fail(format!("{e:#}")).await;
+                fail(crate::error::chain_text(&e)).await;
                 return Ok(());
             }
         };
@@ -192,7 +198,7 @@ pub async fn search_api(
         let batches = match converted {
             Ok(b) => b,
             Err(e) => {
-                fail(format!("{e:#}")).await;
+                fail(crate::error::chain_text(&e)).await;
                 return Ok(());
             }
         };
@@ -254,7 +260,7 @@ pub async fn load_collections(
     let result = match result {
         Err(crate::Error::Cancelled) => return Ok(()),
         Ok(list) => Ok(list.into_iter().map(|c| (c.id, c.title)).collect()),
-        Err(e) => Err(format!("{e:#}")),
+        Err(e) => Err(crate::error::chain_text(&e)),
     };
     let msg = SearchMsg::CollectionsLoaded { generation, result };
     let _ = tx.send(Msg::Search(msg)).await;
@@ -276,6 +282,16 @@ mod tests {
             },
             providers: ItemFilter::default(),
             max_items: None,
+        }
+    }
+
+    /// The next message that is not a warning; warnings are collected.
+    async fn next_result(rx: &mut mpsc::Receiver<Msg>, warnings: &mut Vec<String>) -> Option<Msg> {
+        loop {
+            match rx.recv().await? {
+                Msg::Warning(w) => warnings.push(w),
+                msg => return Some(msg),
+            }
         }
     }
 
@@ -379,16 +395,23 @@ mod tests {
         search_api(4, search, tx, CancellationToken::new())
             .await
             .unwrap();
+        let mut warnings = Vec::new();
         let Some(Msg::Items(ItemsMsg::Failed {
             generation: 4,
             error,
-        })) = rx.recv().await
+        })) = next_result(&mut rx, &mut warnings).await
         else {
             panic!("expected ItemsFailed")
         };
         assert!(
             error.contains("landing page") && !error.contains('\n'),
             "{error}"
+        );
+        // The retries were reported on the way (the CLI prints them on stderr).
+        assert!(!warnings.is_empty(), "no retry warnings");
+        assert!(
+            error.contains("Connection refused"),
+            "the cause is kept: {error}"
         );
         // A 4xx quotes the server; a JSON document that is no STAC API says so.
         let mut refused = demo_search(api.url(), 5);
@@ -402,7 +425,9 @@ mod tests {
             search_api(5, search, tx, CancellationToken::new())
                 .await
                 .unwrap();
-            let Some(Msg::Items(ItemsMsg::Failed { error, .. })) = rx.recv().await else {
+            let Some(Msg::Items(ItemsMsg::Failed { error, .. })) =
+                next_result(&mut rx, &mut warnings).await
+            else {
                 panic!("expected ItemsFailed")
             };
             assert!(error.contains(expected) && !error.contains('\n'), "{error}");

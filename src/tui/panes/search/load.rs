@@ -110,7 +110,7 @@ pub async fn load_local(
         };
         let (schema, batches) = match open_items(&path, filter) {
             Ok(x) => x,
-            Err(e) => return fail(format!("{e:#}")),
+            Err(e) => return fail(crate::error::chain_text(&e)),
         };
         if !send(ItemsMsg::Opened { generation, schema }) {
             return;
@@ -122,7 +122,7 @@ pub async fn load_local(
             }
             let batch = match batch.and_then(|b| keep_local(b, local.as_ref())) {
                 Ok(b) => b,
-                Err(e) => return fail(format!("{e:#}")),
+                Err(e) => return fail(crate::error::chain_text(&e)),
             };
             let batch = if batch.num_rows() > left {
                 batch.slice(0, left)
@@ -179,12 +179,7 @@ mod tests {
             asset_key: "a".into(),
             ..Default::default()
         };
-        let request = WriteRequest {
-            path: lock.clone(),
-            overwrite: false,
-            content: WriteContent::Lock(vec![row]),
-            done_text: String::new(),
-        };
+        let request = WriteRequest::new(lock.clone(), WriteContent::Lock(vec![row]), String::new());
         assert!(write_now(&request).unwrap());
         let (tx, mut rx) = mpsc::channel(4);
         let load = LocalSearch {
@@ -206,5 +201,27 @@ mod tests {
             other => panic!("expected SourceHasLock, got {other:?}"),
         }
         assert!(rx.recv().await.is_none(), "nothing else is sent");
+    }
+
+    /// A missing file says so, like the CLI: the cause is kept, not only the path.
+    #[tokio::test]
+    async fn a_missing_file_reports_its_cause() {
+        let (tx, mut rx) = mpsc::channel(4);
+        let load = LocalSearch {
+            path: "/nonexistent/items.ndjson".into(),
+            filter: ItemFilter::default(),
+            local: None,
+            max_items: None,
+        };
+        load_local(1, load, tx, CancellationToken::new())
+            .await
+            .unwrap();
+        match rx.recv().await {
+            Some(Msg::Items(ItemsMsg::Failed { error, .. })) => {
+                assert!(error.contains("/nonexistent/items.ndjson"), "{error}");
+                assert!(error.contains("No such file"), "{error}");
+            }
+            other => panic!("expected Failed, got {other:?}"),
+        }
     }
 }

@@ -15,7 +15,7 @@ use crate::tui::command::{Command, PaneId};
 use crate::tui::model::Popup;
 use crate::tui::model::{InputTarget, Model};
 use crate::tui::msg::Effect;
-use crate::tui::msg::{WriteContent, WriteRequest};
+use crate::tui::msg::{AfterWrite, WriteContent, WriteRequest};
 use crate::tui::tasks::TaskKind;
 use crate::tui::write::target_path;
 
@@ -275,24 +275,21 @@ pub fn submit(model: &mut Model, target: InputTarget, text: &str) -> Vec<Effect>
                     accepted += 1;
                 }
             }
-            WriteRequest {
-                path,
-                overwrite: false,
-                content: WriteContent::Lock(rows),
-                done_text: format!("accepted drift of {accepted} rows: new lock {{path}}"),
-            }
+            let text = format!(
+                "accepted drift of {accepted} rows: new lock {{path}}, opened; validate it (v)"
+            );
+            let mut request = WriteRequest::new(path, WriteContent::Lock(rows), text);
+            request.after = AfterWrite::OpenLock;
+            request
         }
         InputTarget::ExportPath => {
             let mut entries: Vec<_> = model.validation.entries.iter().collect();
             entries.sort_by_key(|e| e.index);
-            WriteRequest {
+            WriteRequest::new(
                 path,
-                overwrite: false,
-                content: WriteContent::JsonLines(
-                    entries.iter().map(|e| e.result.to_json_line()).collect(),
-                ),
-                done_text: format!("exported {} results to {{path}}", entries.len()),
-            }
+                WriteContent::JsonLines(entries.iter().map(|e| e.result.to_json_line()).collect()),
+                format!("exported {} results to {{path}}", entries.len()),
+            )
         }
         _ => return vec![],
     };
