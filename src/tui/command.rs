@@ -135,6 +135,8 @@ pub enum Command {
     ExportResults,
     /// Show every error and warning of the session in full.
     ShowMessages,
+    /// Mark (or unmark) every result of the group under the cursor.
+    MarkGroup,
 }
 
 impl Command {
@@ -180,19 +182,17 @@ impl Command {
             Command::AcceptDrift => "accept drift",
             Command::ExportResults => "export JSON lines",
             Command::ShowMessages => "messages",
+            Command::MarkGroup => "mark group",
         }
     }
 
     /// The pane whose `update` applies this command; `None`: the core applies it, or it goes
-    /// to the focused pane (moving, marking, cancelling).
+    /// to the focused pane (moving, marking, filtering, sorting, cancelling).
     pub fn pane(self) -> Option<PaneId> {
         match self {
-            Command::Left
-            | Command::Right
-            | Command::OpenItem
-            | Command::StartFilter
-            | Command::Sort
-            | Command::ChooseColumns => Some(PaneId::Items),
+            Command::Left | Command::Right | Command::OpenItem | Command::ChooseColumns => {
+                Some(PaneId::Items)
+            }
             Command::EditField
             | Command::RunSearch
             | Command::RecallSearch
@@ -203,6 +203,7 @@ impl Command {
             | Command::ToggleProblemsOnly
             | Command::CycleGroup
             | Command::ShowDetail
+            | Command::MarkGroup
             | Command::AcceptDrift
             | Command::ExportResults => Some(PaneId::Validation),
             _ => None,

@@ -229,6 +229,11 @@ const DEFAULTS: &[(Scope, &str, Command)] = &[
     ),
     (Scope::Pane(PaneId::Validation), "A", Command::AcceptDrift),
     (Scope::Pane(PaneId::Validation), "x", Command::ExportResults),
+    (Scope::Pane(PaneId::Validation), "m", Command::MarkGroup),
+    (Scope::Pane(PaneId::Validation), "/", Command::StartFilter),
+    (Scope::Pane(PaneId::Validation), "s", Command::Sort),
+    (Scope::Pane(PaneId::Lock), "/", Command::StartFilter),
+    (Scope::Pane(PaneId::Lock), "s", Command::Sort),
     (Scope::Pane(PaneId::Search), "c", Command::PickCollections),
     (Scope::Pane(PaneId::Search), "space", Command::ToggleMark),
 ];

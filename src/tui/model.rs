@@ -69,6 +69,10 @@ pub enum InputTarget {
     ExportPath,
     /// Text to find in the help overlay.
     HelpSearch,
+    /// The lock pane's filter.
+    LockFilter,
+    /// The validation pane's filter.
+    ResultsFilter,
 }
 
 impl InputTarget {
@@ -81,6 +85,8 @@ impl InputTarget {
             InputTarget::AcceptPath => "new lock with accepted drift: ".to_string(),
             InputTarget::ExportPath => "export JSON lines to: ".to_string(),
             InputTarget::HelpSearch => "find in keys: ".to_string(),
+            InputTarget::LockFilter => "filter lock rows: ".to_string(),
+            InputTarget::ResultsFilter => "filter results: ".to_string(),
         }
     }
 }

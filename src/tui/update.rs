@@ -135,6 +135,8 @@ fn paste(model: &mut Model, text: &str) {
 fn submit(model: &mut Model, input: Input) -> Vec<Effect> {
     match input.target {
         InputTarget::Filter => items::update::submit_filter(model, input.text()),
+        InputTarget::LockFilter => lock::update::submit_filter(model, input.text()),
+        InputTarget::ResultsFilter => validation::update::submit_filter(model, input.text()),
         InputTarget::HelpSearch => {
             popups::search_help(model, input.text());
             vec![]

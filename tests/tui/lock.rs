@@ -174,7 +174,10 @@ fn long_runs_and_unwritten_locks_ask_before_they_are_lost() {
         assert!(update(&mut m, quit).is_empty());
         assert_eq!(m.popup, Some(Popup::ConfirmQuit));
         let screen = render(&m);
-        assert!(screen.contains("The derived lock (6 rows) is not written."), "{screen}");
+        assert!(
+            screen.contains("The derived lock (6 rows) is not written."),
+            "{screen}"
+        );
         update(&mut m, key('n'));
     }
     // Written: quitting no longer asks.
@@ -333,4 +336,36 @@ fn snapshots(
 ) {
     let m = lock_in(state, size.0, size.1);
     insta::assert_snapshot!(format!("{state}_{}x{}", size.0, size.1), render(&m));
+}
+
+/// The lock pane filters (item, asset, location, probe text) and sorts its rows.
+#[test]
+fn the_lock_pane_filters_and_sorts_its_rows() {
+    let mut m = model(100, 30);
+    open_lock(&mut m, 12);
+    m.focus = PaneId::Lock;
+    update(&mut m, key('/'));
+    for c in "visual".chars() {
+        update(&mut m, key(c));
+    }
+    update(&mut m, code(KeyCode::Enter));
+    assert_eq!(m.lock.shown.len(), 6);
+    assert!(m
+        .lock
+        .shown
+        .iter()
+        .all(|&i| m.lock.entries[i].row.asset_key == "visual"));
+    assert!(render(&m).contains("/visual → 6 shown"));
+    // Sort: by item, then largest first.
+    update(&mut m, key('s'));
+    update(&mut m, key('s'));
+    let sizes: Vec<i64> = m
+        .lock
+        .shown
+        .iter()
+        .map(|&i| m.lock.entries[i].row.size_bytes.unwrap())
+        .collect();
+    assert!(sizes.windows(2).all(|w| w[0] >= w[1]), "{sizes:?}");
+    assert_eq!(m.lock.cursor, 0);
+    assert!(render(&m).contains("sort size"));
 }

@@ -1,14 +1,15 @@
 //! The validation pane: streaming results, counters, filters and groups, stale runs, detail,
 //! accept drift and export with confirmation, and snapshots of every state.
 
-use crossterm::event::KeyCode;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use rstest::rstest;
 use stacpkg::tui::app::Effects;
 use stacpkg::tui::command::PaneId;
 use stacpkg::tui::line::LineEditor;
 use stacpkg::tui::model::{Model, Popup};
 use stacpkg::tui::msg::{Effect, Msg, WriteContent, WriteRequest};
-use stacpkg::tui::panes::validation::{GroupBy, RunPhase, ValidationEffect, ValidationMsg};
+use stacpkg::tui::panes::lock::LockEffect;
+use stacpkg::tui::panes::validation::{GroupBy, RunPhase, Shown, ValidationEffect, ValidationMsg};
 use stacpkg::tui::tasks::TaskEnd;
 use stacpkg::tui::update::update;
 
@@ -271,4 +272,90 @@ async fn headless_validation_streams_and_keys_are_answered_between_batches() {
     );
     assert!(last.contains("problems only"), "{last}");
     assert!(frames <= 12, "{frames} frames");
+}
+
+/// Triage at scale: mark a whole group at once, filter results by drift kind, host or
+/// collection, sort problems first; then accepting drift opens the new lock for validation.
+#[test]
+fn triage_marks_groups_filters_sorts_and_accepting_opens_the_new_lock() {
+    let mut m = model(100, 40);
+    open_lock(&mut m, 12);
+    let (g, rows) = start_validation(&mut m);
+    feed_results(&mut m, g, &rows);
+    // Group by drift kind, put the cursor on the etag group's heading, mark the group.
+    update(&mut m, key('b'));
+    let heading = m
+        .validation
+        .shown
+        .iter()
+        .position(|s| matches!(s, Shown::Group(name, _) if name == "etag"))
+        .expect("an etag group");
+    m.validation.cursor = heading;
+    update(&mut m, key('m'));
+    let etag_rows: Vec<usize> = m.validation.marked.iter().copied().collect();
+    assert_eq!(etag_rows, vec![7]);
+    // `m` on a marked group unmarks it.
+    update(&mut m, key('m'));
+    assert!(m.validation.marked.is_empty());
+    // Filter by a drift word: only matching results remain, from the top.
+    update(&mut m, key('b'));
+    update(&mut m, key('b'));
+    update(&mut m, key('b'));
+    assert_eq!(m.validation.group, GroupBy::None);
+    update(&mut m, key('/'));
+    for c in "etag".chars() {
+        update(&mut m, key(c));
+    }
+    update(&mut m, code(KeyCode::Enter));
+    let shown: Vec<usize> = m
+        .validation
+        .shown
+        .iter()
+        .filter_map(|s| match s {
+            Shown::Entry(i) => Some(m.validation.entries[*i].index),
+            Shown::Group(..) => None,
+        })
+        .collect();
+    assert_eq!(shown, vec![3, 7]);
+    assert_eq!(m.validation.cursor, 0);
+    assert!(render(&m).contains("/etag → 2 shown"));
+    // `m` without groups marks the shown results; accept them.
+    update(&mut m, key('m'));
+    assert_eq!(m.validation.marked.len(), 2);
+    // Problems first.
+    update(&mut m, key('/'));
+    update(
+        &mut m,
+        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+    update(&mut m, code(KeyCode::Enter));
+    update(&mut m, key('s'));
+    update(&mut m, key('s'));
+    let first = match m.validation.shown[0] {
+        Shown::Entry(i) => m.validation.entries[i].index,
+        Shown::Group(..) => panic!("not grouped"),
+    };
+    assert_eq!(first, 11, "the missing object comes first");
+    // Accept the marked drift: the new lock opens, ready to validate.
+    update(&mut m, key('A'));
+    let effects = update(&mut m, code(KeyCode::Enter));
+    let [Effect::WriteFile(request)] = &effects[..] else {
+        panic!("expected a write: {effects:?}")
+    };
+    let effects = update(
+        &mut m,
+        Msg::FileWritten {
+            text: "accepted".into(),
+            is_error: false,
+            needs_confirm: None,
+            written: Some((request.path.clone(), request.after)),
+        },
+    );
+    assert!(
+        effects.iter().any(
+            |e| matches!(e, Effect::Lock(LockEffect::Open { path, .. }) if *path == request.path)
+        ),
+        "{effects:?}"
+    );
+    assert_eq!(m.lock.path.as_ref(), Some(&request.path));
 }

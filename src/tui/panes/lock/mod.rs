@@ -50,7 +50,13 @@ pub struct LockPane {
     pub elapsed_secs: f64,
     /// A derived lock (whole or partial) that has not been written: quitting asks first.
     pub is_unsaved: bool,
-    /// Row under the cursor.
+    /// The shown rows (indices into `entries`), filtered and sorted.
+    pub shown: Vec<usize>,
+    /// Only rows whose item, asset or probe result contain this (any case).
+    pub filter: String,
+    /// The order of the shown rows.
+    pub sort: LockSort,
+    /// Row under the cursor (an index into `shown`).
     pub cursor: usize,
     /// First row drawn.
     pub offset: usize,
@@ -69,6 +75,9 @@ impl Default for LockPane {
             failed: 0,
             elapsed_secs: 0.0,
             is_unsaved: false,
+            shown: Vec::new(),
+            filter: String::new(),
+            sort: LockSort::LockOrder,
             cursor: 0,
             offset: 0,
         }
@@ -109,10 +118,100 @@ impl LockPane {
         Some((rate, left))
     }
 
+    /// Adds rows of the run, in lock order.
+    pub fn ingest(&mut self, rows: Vec<LockEntry>) {
+        let base = self.entries.len();
+        self.entries.extend(rows);
+        if self.filter.is_empty() && self.sort == LockSort::LockOrder {
+            self.shown.extend(base..self.entries.len());
+        } else {
+            self.rebuild();
+        }
+    }
+
+    /// Rebuilds the shown rows from the filter and the order.
+    pub fn rebuild(&mut self) {
+        let needle = self.filter.to_lowercase();
+        let mut shown: Vec<usize> = (0..self.entries.len())
+            .filter(|&i| needle.is_empty() || self.entries[i].matches(&needle))
+            .collect();
+        let entries = &self.entries;
+        match self.sort {
+            LockSort::LockOrder => {}
+            LockSort::Item => shown.sort_by(|&a, &b| {
+                let key = |i: usize| (&entries[i].row.item_id, &entries[i].row.asset_key);
+                key(a).cmp(&key(b))
+            }),
+            LockSort::Size => {
+                shown.sort_by_key(|&i| std::cmp::Reverse(entries[i].row.size_bytes.unwrap_or(-1)));
+            }
+            LockSort::Failures => shown.sort_by_key(|&i| entries[i].error.is_none()),
+        }
+        self.shown = shown;
+        self.cursor = self.cursor.min(self.shown.len().saturating_sub(1));
+    }
+
+    /// The row under the cursor.
+    pub fn current(&self) -> Option<&LockEntry> {
+        self.entries.get(*self.shown.get(self.cursor)?)
+    }
+
     /// Moves the cursor to `index` (clamped) and scrolls it into a `page_rows` window.
     pub fn move_to(&mut self, index: usize, page_rows: usize) {
-        self.cursor = index.min(self.entries.len().saturating_sub(1));
+        self.cursor = index.min(self.shown.len().saturating_sub(1));
         (self.cursor, self.offset) = scrolled(self.cursor, self.offset, page_rows);
+    }
+}
+
+impl LockEntry {
+    /// Whether the item, asset, location or probe failure contains `needle` (lower case).
+    pub fn matches(&self, needle: &str) -> bool {
+        let probe = self.error.as_deref().unwrap_or("ok");
+        [
+            self.row.item_id.as_str(),
+            self.row.asset_key.as_str(),
+            self.row.key.as_deref().unwrap_or_default(),
+            self.row.store_container.as_deref().unwrap_or_default(),
+            probe,
+        ]
+        .iter()
+        .any(|t| t.to_lowercase().contains(needle))
+    }
+}
+
+/// The order of the lock pane's rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LockSort {
+    /// Lock order.
+    #[default]
+    LockOrder,
+    /// By item id, then asset key.
+    Item,
+    /// Largest first.
+    Size,
+    /// Failed probes first.
+    Failures,
+}
+
+impl LockSort {
+    /// The next order (`s` cycles).
+    pub fn next(self) -> LockSort {
+        match self {
+            LockSort::LockOrder => LockSort::Item,
+            LockSort::Item => LockSort::Size,
+            LockSort::Size => LockSort::Failures,
+            LockSort::Failures => LockSort::LockOrder,
+        }
+    }
+
+    /// A word for the summary line.
+    pub fn word(self) -> &'static str {
+        match self {
+            LockSort::LockOrder => "lock order",
+            LockSort::Item => "item",
+            LockSort::Size => "size",
+            LockSort::Failures => "failures first",
+        }
     }
 }
 

@@ -26,6 +26,18 @@ const PARTIAL_LOCK_PATH: &str = "assets.lock.partial.parquet";
 pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
     match c {
         Command::DeriveLock => derive(model),
+        Command::StartFilter => {
+            let text = model.lock.filter.clone();
+            model.prompt(InputTarget::LockFilter, text);
+            vec![]
+        }
+        Command::Sort => {
+            let page = model.page_rows().saturating_sub(2);
+            model.lock.sort = model.lock.sort.next();
+            model.lock.rebuild();
+            model.lock.move_to(0, page);
+            vec![]
+        }
         Command::WriteLock => {
             if model.lock.entries.is_empty() {
                 model.say("no lock to write: derive or open one first", true);
@@ -127,7 +139,7 @@ pub fn message(model: &mut Model, msg: LockMsg) -> Vec<Effect> {
         } if generation == model.lock.generation => {
             let lock = &mut model.lock;
             lock.failed += rows.iter().filter(|e| e.error.is_some()).count();
-            lock.entries.extend(rows);
+            lock.ingest(rows);
             lock.elapsed_secs = elapsed_secs;
             if lock.entries.len() > lock.total {
                 lock.total = lock.entries.len();
@@ -164,6 +176,15 @@ pub fn message(model: &mut Model, msg: LockMsg) -> Vec<Effect> {
     vec![]
 }
 
+/// The filter prompt was submitted: the shown rows from the top.
+pub fn submit_filter(model: &mut Model, text: &str) -> Vec<Effect> {
+    let page = model.page_rows().saturating_sub(2);
+    model.lock.filter = text.trim().to_string();
+    model.lock.rebuild();
+    model.lock.move_to(0, page);
+    vec![]
+}
+
 /// The write prompt was submitted.
 pub fn submit_path(model: &mut Model, text: &str) -> Vec<Effect> {
     let Some(path) = target_path(model, text) else {
@@ -187,7 +208,7 @@ pub fn submit_path(model: &mut Model, text: &str) -> Vec<Effect> {
 /// Moves the cursor by `delta` rows (clamped).
 pub fn move_by(model: &mut Model, delta: isize) {
     let page = model.page_rows().saturating_sub(2);
-    let len = model.lock.entries.len();
+    let len = model.lock.shown.len();
     let target = (model.lock.cursor as isize + delta).clamp(0, len.saturating_sub(1) as isize);
     model.lock.move_to(target as usize, page);
 }

@@ -5,7 +5,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 
-use super::{LockPane, LockPhase};
+use super::{LockPane, LockPhase, LockSort};
 use crate::tui::theme::{Role, Theme};
 use crate::tui::widgets::run::{draw_failure, draw_gauge, progress_label, run_layout, size_text};
 
@@ -32,6 +32,18 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, pane: &LockPane, theme: &Theme) {
         spans.push(Span::styled(
             format!(" · ✗ {} probe(s) failed", pane.failed),
             theme.style(Role::Bad),
+        ));
+    }
+    if !pane.filter.is_empty() {
+        spans.push(Span::styled(
+            format!(" · /{} → {} shown", pane.filter, pane.shown.len()),
+            theme.style(Role::Info),
+        ));
+    }
+    if pane.sort != LockSort::LockOrder {
+        spans.push(Span::styled(
+            format!(" · sort {}", pane.sort.word()),
+            theme.style(Role::Info),
         ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), summary);
@@ -65,8 +77,9 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, pane: &LockPane, theme: &Theme) {
     // Below 100 columns the probe result (a failure's reason) matters more than the date.
     let is_wide = body.width >= 100;
     let rows: Vec<Row> = pane
-        .entries
+        .shown
         .iter()
+        .map(|&i| &pane.entries[i])
         .enumerate()
         .skip(pane.offset)
         .take(page)

@@ -99,6 +99,16 @@ impl Verdict {
         }
     }
 
+    /// Sort rank: missing first, then other drift, unreachable, valid last.
+    pub fn rank(&self) -> u8 {
+        match self {
+            Verdict::Drifted(kinds) if kinds.contains(&DriftKind::Missing) => 0,
+            Verdict::Drifted(_) => 1,
+            Verdict::Unreachable => 2,
+            Verdict::Valid => 3,
+        }
+    }
+
     /// The style role.
     pub fn role(&self) -> Role {
         match self {
@@ -145,6 +155,20 @@ impl ValidationEntry {
         }
     }
 
+    /// Whether the item, asset, verdict, host or collection contains `needle` (lower case).
+    pub fn matches(&self, needle: &str) -> bool {
+        let host = self.group_key(GroupBy::Host);
+        [
+            self.result.item_id.as_str(),
+            self.result.asset_key.as_str(),
+            &self.verdict.text(),
+            &host,
+            self.collection.as_deref().unwrap_or_default(),
+        ]
+        .iter()
+        .any(|t| t.to_lowercase().contains(needle))
+    }
+
     /// The group this result falls in.
     pub fn group_key(&self, group: GroupBy) -> String {
         match group {
@@ -160,6 +184,38 @@ impl ValidationEntry {
                 .clone()
                 .unwrap_or_else(|| self.result.store_type.clone().unwrap_or("?".into())),
             GroupBy::Collection => self.collection.clone().unwrap_or("(no collection)".into()),
+        }
+    }
+}
+
+/// The order of results (within their group).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ResultSort {
+    /// Lock order.
+    #[default]
+    LockOrder,
+    /// By item id, then asset key.
+    Item,
+    /// Problems first: missing, drifted, unreachable, valid.
+    Verdict,
+}
+
+impl ResultSort {
+    /// The next order (`s` cycles).
+    pub fn next(self) -> ResultSort {
+        match self {
+            ResultSort::LockOrder => ResultSort::Item,
+            ResultSort::Item => ResultSort::Verdict,
+            ResultSort::Verdict => ResultSort::LockOrder,
+        }
+    }
+
+    /// A word for the summary line.
+    pub fn word(self) -> &'static str {
+        match self {
+            ResultSort::LockOrder => "lock order",
+            ResultSort::Item => "item",
+            ResultSort::Verdict => "problems first",
         }
     }
 }
@@ -231,6 +287,10 @@ pub struct ValidationPane {
     pub is_problems_only: bool,
     /// Grouping.
     pub group: GroupBy,
+    /// Only results whose item, asset, verdict, host or collection contain this (any case).
+    pub filter: String,
+    /// The order within groups.
+    pub sort: ResultSort,
     /// The shown lines.
     pub shown: Vec<Shown>,
     /// Marked lock row indices.
@@ -254,6 +314,8 @@ impl Default for ValidationPane {
             elapsed_secs: 0.0,
             is_problems_only: false,
             group: GroupBy::None,
+            filter: String::new(),
+            sort: ResultSort::LockOrder,
             shown: Vec::new(),
             marked: HashSet::new(),
             cursor: 0,
@@ -313,7 +375,11 @@ impl ValidationPane {
     pub fn ingest(&mut self, rows: Vec<ValidationEntry>, elapsed_secs: f64) {
         self.run_done += rows.len();
         self.elapsed_secs = elapsed_secs;
-        if self.group == GroupBy::None && !self.is_problems_only {
+        if self.group == GroupBy::None
+            && !self.is_problems_only
+            && self.filter.is_empty()
+            && self.sort == ResultSort::LockOrder
+        {
             let base = self.entries.len();
             self.shown
                 .extend((base..base + rows.len()).map(Shown::Entry));
@@ -327,12 +393,28 @@ impl ValidationPane {
     /// Rebuilds the shown lines from the filter and grouping, keeping the cursor on its row.
     pub fn rebuild(&mut self) {
         let anchor = self.current().map(|e| e.index);
+        let needle = self.filter.to_lowercase();
         let keep: Vec<usize> = (0..self.entries.len())
             .filter(|&i| !self.is_problems_only || self.entries[i].verdict != Verdict::Valid)
+            .filter(|&i| needle.is_empty() || self.entries[i].matches(&needle))
             .collect();
+        let sort = self.sort;
+        let order = |members: &mut Vec<usize>| {
+            let entries = &self.entries;
+            match sort {
+                ResultSort::LockOrder => members.sort_by_key(|&i| entries[i].index),
+                ResultSort::Item => members.sort_by(|&a, &b| {
+                    let key = |i: usize| (&entries[i].result.item_id, &entries[i].result.asset_key);
+                    key(a).cmp(&key(b))
+                }),
+                ResultSort::Verdict => {
+                    members.sort_by_key(|&i| (entries[i].verdict.rank(), entries[i].index))
+                }
+            }
+        };
         self.shown = if self.group == GroupBy::None {
             let mut keep = keep;
-            keep.sort_by_key(|&i| self.entries[i].index);
+            order(&mut keep);
             keep.into_iter().map(Shown::Entry).collect()
         } else {
             let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
@@ -344,7 +426,7 @@ impl ValidationPane {
             }
             let mut out = Vec::new();
             for (name, mut members) in groups {
-                members.sort_by_key(|&i| self.entries[i].index);
+                order(&mut members);
                 out.push(Shown::Group(name, members.len()));
                 out.extend(members.into_iter().map(Shown::Entry));
             }
@@ -364,6 +446,23 @@ impl ValidationPane {
             Shown::Entry(i) => self.entries.get(*i),
             Shown::Group(..) => None,
         }
+    }
+
+    /// The lock rows of the group the cursor is in (its heading or one of its results); all
+    /// shown results when not grouped.
+    pub fn group_under_cursor(&self) -> Vec<usize> {
+        let start = (0..=self.cursor.min(self.shown.len().saturating_sub(1)))
+            .rev()
+            .find(|&i| matches!(self.shown.get(i), Some(Shown::Group(..))));
+        let from = start.map_or(0, |i| i + 1);
+        self.shown[from.min(self.shown.len())..]
+            .iter()
+            .take_while(|s| matches!(s, Shown::Entry(_)) || start.is_none())
+            .filter_map(|s| match s {
+                Shown::Entry(i) => Some(self.entries[*i].index),
+                Shown::Group(..) => None,
+            })
+            .collect()
     }
 
     /// The marked results, or the one under the cursor when none is marked.

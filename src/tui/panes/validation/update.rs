@@ -52,6 +52,34 @@ pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
             v.move_to(v.cursor, page);
             vec![]
         }
+        Command::Sort => {
+            let v = &mut model.validation;
+            v.sort = v.sort.next();
+            v.rebuild();
+            v.move_to(0, page);
+            vec![]
+        }
+        Command::StartFilter => {
+            let text = model.validation.filter.clone();
+            model.prompt(InputTarget::ResultsFilter, text);
+            vec![]
+        }
+        Command::MarkGroup => {
+            let v = &mut model.validation;
+            let group = v.group_under_cursor();
+            let n = group.len();
+            if group.iter().all(|i| v.marked.contains(i)) {
+                for i in &group {
+                    v.marked.remove(i);
+                }
+                model.say(format!("unmarked {n} results"), false);
+            } else {
+                v.marked.extend(group);
+                let total = model.validation.marked.len();
+                model.say(format!("marked {n} results ({total} marked)"), false);
+            }
+            vec![]
+        }
         Command::CycleGroup => {
             let v = &mut model.validation;
             v.group = v.group.next();
@@ -245,6 +273,16 @@ pub fn message(model: &mut Model, msg: ValidationMsg) -> Vec<Effect> {
         }
         _ => model.is_dirty = false,
     }
+    vec![]
+}
+
+/// The results filter was submitted: the shown results from the top.
+pub fn submit_filter(model: &mut Model, text: &str) -> Vec<Effect> {
+    let page = page(model);
+    let v = &mut model.validation;
+    v.filter = text.trim().to_string();
+    v.rebuild();
+    v.move_to(0, page);
     vec![]
 }
 

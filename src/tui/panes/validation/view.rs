@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 
-use super::{GroupBy, RunPhase, Shown, ValidationPane};
+use super::{GroupBy, ResultSort, RunPhase, Shown, ValidationPane};
 use crate::tui::theme::{Role, Theme};
 use crate::tui::widgets::run::{draw_failure, draw_gauge, progress_label, run_layout, size_text};
 
@@ -32,6 +32,19 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, pane: &ValidationPane, theme: &Th
     }
     if pane.group != GroupBy::None {
         extra.push(format!("by {}", pane.group.word()));
+    }
+    if !pane.filter.is_empty() {
+        extra.push(format!(
+            "/{} → {} shown",
+            pane.filter,
+            pane.shown
+                .iter()
+                .filter(|s| matches!(s, Shown::Entry(_)))
+                .count()
+        ));
+    }
+    if pane.sort != ResultSort::LockOrder {
+        extra.push(format!("sort {}", pane.sort.word()));
     }
     if !pane.marked.is_empty() {
         extra.push(format!("{} marked", pane.marked.len()));
