@@ -103,6 +103,8 @@ fn derive(model: &mut Model) -> Vec<Effect> {
     let base_dir = items_dir(model);
     model.lock.base_dir = base_dir.clone();
     model.lock.start(source, None, generation);
+    // The last run's message would read as this run's.
+    model.status = None;
     let mut effects = forget_results(model);
     model.focus = PaneId::Lock;
     effects.push(Effect::Lock(LockEffect::Derive {

@@ -233,6 +233,8 @@ fn validate(model: &mut Model, only: Option<HashSet<usize>>) -> Vec<Effect> {
     let generation = model.generation();
     model.validation.collections = collections(model);
     model.validation.start(generation, &indices, replace_all);
+    // The last run's message would read as this run's.
+    model.status = None;
     model.focus = PaneId::Validation;
     vec![Effect::Validation(ValidationEffect::Validate {
         generation,
