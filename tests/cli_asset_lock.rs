@@ -3,14 +3,12 @@
 //! round trip, kind refusals, error snapshots, and interop with the Python stacpkg 0.1.4.
 //! Real HTTP/S3 servers and faults are in `tests/asset_lock_servers.rs`.
 
-mod support;
-
 use std::path::Path;
 
 use arrow::array::{AsArray, RecordBatch};
 use arrow::datatypes::Int64Type;
 use serde_json::{json, Value};
-use support::{read_ipc_stream, read_parquet, shell, stacpkg, temp_dir, write_temp};
+use testkit::{read_ipc_stream, read_parquet, shell, stacpkg, temp_dir, write_temp};
 
 fn outcome(output: &std::process::Output, dir: &Path) -> String {
     format!(
@@ -408,7 +406,7 @@ fn parquet_round_trip_is_stable() {
 
 #[test]
 fn interop_with_the_python_tool() {
-    let Some(py) = support::tool_pystacpkg() else {
+    let Some(py) = testkit::tool_pystacpkg() else {
         return;
     };
     let dir = catalogue();

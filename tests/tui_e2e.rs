@@ -5,7 +5,7 @@
 //! from the search pane against `rustac serve` and against the demo's own STAC API, and the
 //! CLI's `stacpkg search` against the demo API as a cross-check.
 
-mod support;
+use testkit as support;
 
 use std::path::Path;
 use std::process::Command;
