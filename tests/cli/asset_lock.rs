@@ -1,7 +1,7 @@
 //! The asset-lock commands through the real binary, on local files: derive/validate, drift that
 //! really happened (size, same-size content, mtime), relocate with byte comparison, the Parquet
 //! round trip, kind refusals, error snapshots, and interop with the Python stacpkg 0.1.4.
-//! Real HTTP/S3 servers and faults are in `tests/asset_lock_servers.rs`.
+//! Real HTTP/S3 servers and faults are in `tests/servers/asset_lock.rs`.
 
 use std::path::Path;
 
