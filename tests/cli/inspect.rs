@@ -1,10 +1,8 @@
 //! `stacpkg inspect`: the Python stacpkg's output on clean packages, plus what it lacks.
 
-mod support;
-
 use serde_json::Value;
-use support::package::{full_package, write_items, write_lock};
-use support::{stacpkg, temp_dir, tool_pystacpkg, write_temp};
+use testkit::package::{full_package, write_items, write_lock};
+use testkit::{stacpkg, temp_dir, tool_pystacpkg, write_temp};
 
 fn inspect_json(dir: &std::path::Path, args: &[&str]) -> Value {
     let out = stacpkg()

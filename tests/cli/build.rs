@@ -1,9 +1,7 @@
 //! `stacpkg build`: atomic package directories, included assets and files, refusals.
 
-mod support;
-
-use support::package::{noise, tree};
-use support::{read_parquet, shell, stacpkg, temp_dir, tool_pystacpkg, write_temp};
+use testkit::package::{noise, tree};
+use testkit::{read_parquet, shell, stacpkg, temp_dir, tool_pystacpkg, write_temp};
 
 fn setup(dir: &std::path::Path) {
     write_temp(dir, "src/a.tif", noise(200_000, 3));

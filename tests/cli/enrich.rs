@@ -1,10 +1,8 @@
 //! `items enrich` / `items add-alternate`: the tutorial's "Enrich the STAC Items" step, run
 //! offline, and the alternate fixes over the Python tool.
 
-mod support;
-
 use serde_json::{json, Value};
-use support::{run_python, shell, temp_dir, tool_python, write_temp};
+use testkit::{run_python, shell, temp_dir, tool_python, write_temp};
 
 const ITEM: &str = r#"{"type":"Feature","stac_version":"1.0.0","stac_extensions":[],"id":"631ee6653cdf1c0006b63c5b","collection":"openaerialmap","geometry":{"type":"Point","coordinates":[16.42,47.2]},"bbox":[16.42,47.2,16.42,47.2],"properties":{"datetime":"2022-07-28T13:20:34Z"},"links":[],"assets":{"metadata":{"href":"https://oin-hotosm-temp.s3.amazonaws.com/631ee60c3cdf1c0006b63c56/0/631ee60c3cdf1c0006b63c57_meta.json","type":"application/json"},"thumbnail":{"href":"https://oin-hotosm-temp.s3.amazonaws.com/631ee60c3cdf1c0006b63c56/0/631ee60c3cdf1c0006b63c57.png","type":"image/png","file:size":793014,"file:checksum":"1220abcd"},"visual":{"href":"https://oin-hotosm-temp.s3.amazonaws.com/631ee60c3cdf1c0006b63c56/0/631ee60c3cdf1c0006b63c57.tif","type":"image/tiff","file:size":9913534}}}"#;
 
@@ -110,13 +108,13 @@ fn add_alternate_declares_the_extension_and_keeps_names_on_enrich() {
         "https://stac-extensions.github.io/alternate-assets/v1.2.0/schema.json"
     )));
 
-    let refused = support::stacpkg()
+    let refused = testkit::stacpkg()
         .args(["items", "enrich", "--asset-lock", "-"])
         .assert()
         .code(2);
     let err = String::from_utf8_lossy(&refused.get_output().stderr).into_owned();
     assert!(err.contains("not stdin"), "{err}");
-    let no_key_alias = support::stacpkg()
+    let no_key_alias = testkit::stacpkg()
         .args(["items", "enrich", "--asset-lock", "x", "--key", "s3"])
         .assert()
         .code(2);
@@ -174,7 +172,7 @@ add | $STACPKG items remove-alternate --key s3 | $STACPKG items to-parquet remov
     assert_eq!(v["href"], https);
     assert!(v.get("alternate").is_none(), "{v}");
 
-    let bad = support::stacpkg()
+    let bad = testkit::stacpkg()
         .args([
             "items",
             "promote-alternate",

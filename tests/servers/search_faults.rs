@@ -1,12 +1,10 @@
-//! `stacpkg search` through the fault proxy: rustac serve behind `tests/support/proxy.rs`,
+//! `stacpkg search` through the fault proxy: rustac serve behind `testkit::proxy`,
 //! which writes the proxy's address in every `next` link, so each page passes the proxy.
 //! SOURCE is the `/search` endpoint, so proxy request *i* is page *i + 1* (no landing page).
 
-mod support;
-
-use support::proxy::Fault;
-use support::stac_api::{generate_items, write_collection, RustacServer};
-use support::{stacpkg, temp_dir};
+use testkit::proxy::Fault;
+use testkit::stac_api::{generate_items, write_collection, RustacServer};
+use testkit::{stacpkg, temp_dir};
 
 /// Items: 13 pages at limit 100.
 const ITEMS: usize = 1_234;

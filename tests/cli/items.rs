@@ -1,14 +1,12 @@
 //! The items commands through the real binary: conversions, schema union, filters, and every
 //! kind of bad input (clear one-line error, documented exit code, no partial output).
 
-mod support;
-
 use std::sync::Arc;
 
 use arrow::array::{Array, AsArray, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
 use serde_json::{json, Value};
-use support::{fixture, read_ipc_stream, read_parquet, shell, stacpkg, temp_dir, write_temp};
+use testkit::{fixture, read_ipc_stream, read_parquet, shell, stacpkg, temp_dir, write_temp};
 
 /// stdout, stderr and exit code as one snapshot-friendly text.
 fn outcome(output: &std::process::Output) -> String {
@@ -213,7 +211,7 @@ fn from_json_accepts_items_and_collections() {
     let it = item("one", json!({"datetime": "2025-01-01T00:00:00Z"}));
     let (_, b) = ipc_of(&["items", "from-json"], it.to_string().into_bytes());
     assert_eq!(b[0].num_rows(), 1);
-    let fc = support::feature_collection(&[it.clone(), item("two", json!({}))]);
+    let fc = testkit::feature_collection(&[it.clone(), item("two", json!({}))]);
     let (_, b) = ipc_of(&["items", "from-json", "-"], fc.to_string().into_bytes());
     assert_eq!(b.iter().map(RecordBatch::num_rows).sum::<usize>(), 2);
     let (_, b) = ipc_of(
@@ -252,7 +250,7 @@ fn items_without_assets_write_parquet() {
 fn provider_filter_is_the_same_in_every_command() {
     let dir = temp_dir();
     let src = fixture("items/edge-cases.ndjson");
-    let fc = support::feature_collection(&support::read_ndjson(&src));
+    let fc = testkit::feature_collection(&testkit::read_ndjson(&src));
     let json_path = write_temp(dir.path(), "fc.json", fc.to_string());
     let parquet = dir.path().join("all.parquet");
     shell(&format!(
@@ -514,7 +512,7 @@ fn stdin_must_not_be_a_terminal_for_ipc() {
             "-qec",
             &format!(
                 "{} items to-parquet /tmp/never.parquet",
-                support::stacpkg_path().display()
+                testkit::stacpkg_path().display()
             ),
             "/dev/null",
         ])
@@ -532,7 +530,7 @@ fn terminal_stdout_gets_the_preview_table() {
             "-qec",
             &format!(
                 "COLUMNS=60 {} items from-json {}",
-                support::stacpkg_path().display(),
+                testkit::stacpkg_path().display(),
                 fixture("../../assets/sample/search-response.json").display()
             ),
             "/dev/null",

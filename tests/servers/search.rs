@@ -3,16 +3,14 @@
 //! `rustac serve --pgstac` (CQL2 filter, sortby, token paging), a static HTTP server (non-STAC
 //! responses), and `pystac-client` as a second client over the same server.
 
-mod support;
-
 use std::collections::HashSet;
 
 use arrow::array::{Array, AsArray};
 use serde_json::Value;
-use support::stac_api::{
+use testkit::stac_api::{
     generate_items, write_collection, PgstacServer, RustacServer, StaticServer,
 };
-use support::{read_ipc_stream, read_ndjson, read_parquet, run_python, shell, stacpkg, temp_dir};
+use testkit::{read_ipc_stream, read_ndjson, read_parquet, run_python, shell, stacpkg, temp_dir};
 
 /// Items in the generated catalogue: not a multiple of any page size used below.
 const ITEMS: usize = 1_234;
@@ -389,7 +387,7 @@ fn server_errors_are_one_clear_line() {
     );
 
     // Nothing listening: a network error after retries, named.
-    let port = support::stac_api::free_port();
+    let port = testkit::stac_api::free_port();
     let out = stacpkg()
         .args([
             "search",

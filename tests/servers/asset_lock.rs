@@ -1,21 +1,19 @@
 //! The asset-lock commands against real servers on 127.0.0.1: nginx (http), moto (s3), and a
 //! fault-injecting TCP proxy in front of nginx (5xx, 429 + Retry-After, reset, stall).
 //!
-//! The servers come from the shared harness (`tests/support/servers`, `tests/support/proxy.rs`):
+//! The servers come from the shared harness (`testkit::servers`, `testkit::proxy`):
 //! started by the test itself (random ports, temp dirs, killed on drop); a missing server binary
 //! fails with a hint to run `bash scripts/test`. Slow servers (a dripping body, headers later
 //! than the client's timeout, a body that stalls mid-copy) must end in a per-row result or a
 //! successful retry, never a hang: the tests set `STACPKG_TIMEOUT_SECS` small to keep them short.
 
-mod support;
-
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use serde_json::{json, Value};
-use support::proxy::{Fault, FaultProxy};
-use support::servers::{Azurite, FakeGcs, Moto, Nginx};
-use support::{shell, temp_dir, write_temp};
+use testkit::proxy::{Fault, FaultProxy};
+use testkit::servers::{Azurite, FakeGcs, Moto, Nginx};
+use testkit::{shell, temp_dir, write_temp};
 
 fn item(id: &str, assets: Value) -> Value {
     json!({"type": "Feature", "stac_version": "1.1.0", "id": id, "collection": "c",
@@ -152,7 +150,7 @@ fn relocate_http_to_s3_and_back_keeps_the_bytes() {
         .envs(env.clone())
         .assert()
         .success();
-    let (_, batches) = support::read_parquet(&dir.path().join("s3.parquet"));
+    let (_, batches) = testkit::read_parquet(&dir.path().join("s3.parquet"));
     use arrow::array::{Array, AsArray};
     let etags = batches[0]
         .column_by_name("etag")
@@ -388,7 +386,7 @@ fn relocate_of_a_body_that_always_stalls_fails_or_keeps_the_row() {
         "{stderr}"
     );
     let (_, batches) =
-        support::read_ipc_stream(&std::fs::read(dir.path().join("rows.arrow")).unwrap());
+        testkit::read_ipc_stream(&std::fs::read(dir.path().join("rows.arrow")).unwrap());
     assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 1);
     assert!(
         !dir.path().join("out/i/x.bin").exists(),
@@ -425,7 +423,7 @@ fn azurite_and_fake_gcs_objects_derive_and_validate() {
         String::from_utf8_lossy(&out.stderr)
     );
     let (_, batches) =
-        support::read_ipc_stream(&std::fs::read(dir.path().join("lock.arrow")).unwrap());
+        testkit::read_ipc_stream(&std::fs::read(dir.path().join("lock.arrow")).unwrap());
     use arrow::array::AsArray;
     let sizes = batches[0]
         .column_by_name("size_bytes")

@@ -26,7 +26,6 @@
 //! Everything is bounded: request heads ≤ [`MAX_HEAD_BYTES`], upstream connects time out,
 //! and dropping the proxy stops the runtime, which closes every connection (stalled ones
 //! included) and joins the thread.
-#![allow(dead_code)]
 
 use std::net::{SocketAddr, TcpListener as StdTcpListener};
 use std::sync::atomic::{AtomicUsize, Ordering};

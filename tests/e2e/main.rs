@@ -3,9 +3,10 @@
 //! in-process file server; a panic inside a task is reported in the status bar and leaves the
 //! console working; quitting restores the terminal (cooked mode, echo on). STAC API search
 //! from the search pane against `rustac serve` and against the demo's own STAC API, and the
-//! CLI's `stacpkg search` against the demo API as a cross-check.
+//! CLI's `stacpkg search` against the demo API as a cross-check. `input`: paste and modal
+//! popups in a real terminal.
 
-mod support;
+mod input;
 
 use std::path::Path;
 use std::process::Command;
@@ -97,7 +98,7 @@ fn quote(p: &Path) -> String {
 
 #[test]
 fn demo_streams_items_survives_a_task_panic_and_restores_the_terminal() {
-    let dir = support::temp_dir();
+    let dir = testkit::temp_dir();
     let config = dir.path().join("config");
     let state = dir.path().join("state");
     std::fs::create_dir_all(&config).unwrap();
@@ -113,7 +114,7 @@ fn demo_streams_items_survives_a_task_panic_and_restores_the_terminal() {
          echo EXIT=$?; stty -a > {}; sleep 600",
         quote(&config),
         quote(&state),
-        quote(&support::stacpkg_path()),
+        quote(&testkit::stacpkg_path()),
         quote(&stty),
     );
     let tmux = Tmux::start(&command);
@@ -171,18 +172,18 @@ fn console(dir: &Path, args: &str) -> String {
         "STACPKG_CONFIG_DIR={} STACPKG_STATE_DIR={} NO_COLOR=1 {} tui {args}; echo EXIT=$?; sleep 600",
         quote(&config),
         quote(&state),
-        quote(&support::stacpkg_path()),
+        quote(&testkit::stacpkg_path()),
     )
 }
 
 #[test]
 fn api_search_against_rustac_serve_streams_items_and_picks_collections() {
-    let dir = support::temp_dir();
-    let Some(items) = support::stac_api::generate_items(dir.path(), 120, 11) else {
+    let dir = testkit::temp_dir();
+    let Some(items) = testkit::stac_api::generate_items(dir.path(), 120, 11) else {
         return;
     };
-    let collection = support::stac_api::write_collection(dir.path(), "openaerialmap");
-    let Some(server) = support::stac_api::RustacServer::start(&collection, &items) else {
+    let collection = testkit::stac_api::write_collection(dir.path(), "openaerialmap");
+    let Some(server) = testkit::stac_api::RustacServer::start(&collection, &items) else {
         return;
     };
     // `stacpkg tui URL` runs the search at once (POST, so bbox would work too).
@@ -208,8 +209,8 @@ fn api_search_against_rustac_serve_streams_items_and_picks_collections() {
 
 #[test]
 fn api_search_of_an_unreachable_server_is_one_line_not_a_crash() {
-    let dir = support::temp_dir();
-    let port = support::stac_api::free_port();
+    let dir = testkit::temp_dir();
+    let port = testkit::stac_api::free_port();
     let tmux = Tmux::start(&console(
         dir.path(),
         &format!("http://127.0.0.1:{port}/stac"),
@@ -227,7 +228,7 @@ fn api_search_of_an_unreachable_server_is_one_line_not_a_crash() {
 
 #[test]
 fn demo_api_search_from_the_prefilled_form() {
-    let dir = support::temp_dir();
+    let dir = testkit::temp_dir();
     let tmux = Tmux::start(&console(dir.path(), "--demo"));
     tmux.wait_for("240 items");
     // The form's source is the demo STAC API; set a datetime and max items, then run.
@@ -260,7 +261,7 @@ fn cli_search_of_the_demo_api_matches_the_offline_search() {
         "ndjson",
     ];
     let ids = |source: &str, extra: &[&str]| -> Vec<String> {
-        let out = support::stacpkg()
+        let out = testkit::stacpkg()
             .arg("search")
             .arg(source)
             .args(filters)
@@ -290,7 +291,7 @@ fn cli_search_of_the_demo_api_matches_the_offline_search() {
         offline
     );
     // A parameter only a full server applies is refused with the server's own words.
-    let out = support::stacpkg()
+    let out = testkit::stacpkg()
         .args(["search", &api.url(), "--filter", "gsd < 1"])
         .output()
         .unwrap();
@@ -301,11 +302,11 @@ fn cli_search_of_the_demo_api_matches_the_offline_search() {
 
 #[test]
 fn refuses_without_a_terminal() {
-    let out = support::stacpkg().args(["tui"]).output().unwrap();
+    let out = testkit::stacpkg().args(["tui"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("the console needs a terminal"), "{stderr}");
-    let bare = support::stacpkg().output().unwrap();
+    let bare = testkit::stacpkg().output().unwrap();
     assert_eq!(bare.status.code(), Some(2));
 }
 
@@ -318,10 +319,10 @@ fn console_in(dir: &Path, args: &str) -> Tmux {
 /// validate, see exactly that row drift; then write the lock and export the results.
 #[test]
 fn derive_then_validate_shows_drift_of_a_changed_file_on_nginx() {
-    let nginx = support::servers::Nginx::start();
+    let nginx = testkit::servers::Nginx::start();
     nginx.put_file("scenes/a.tif", b"first scene bytes");
     nginx.put_file("scenes/b.tif", b"second scene bytes");
-    let dir = support::temp_dir();
+    let dir = testkit::temp_dir();
     let items: String = ["a", "b"]
         .iter()
         .map(|s| {
@@ -330,11 +331,11 @@ fn derive_then_validate_shows_drift_of_a_changed_file_on_nginx() {
             });
             format!(
                 "{}\n",
-                support::item_with_assets(&format!("scene-{s}"), assets)
+                testkit::item_with_assets(&format!("scene-{s}"), assets)
             )
         })
         .collect();
-    support::write_temp(dir.path(), "items.ndjson", items);
+    testkit::write_temp(dir.path(), "items.ndjson", items);
     let tmux = console_in(dir.path(), "items.ndjson");
     tmux.wait_for("2 items");
     tmux.keys(&["d"]);
@@ -391,7 +392,7 @@ fn derive_then_validate_shows_drift_of_a_changed_file_on_nginx() {
 /// exactly the drift `scripts/gen-demo` made (4 of 481 rows).
 #[test]
 fn demo_validate_shows_the_bundled_drift() {
-    let dir = support::temp_dir();
+    let dir = testkit::temp_dir();
     let tmux = console_in(dir.path(), "--demo");
     tmux.wait_for("240 items");
     tmux.keys(&["3"]);
@@ -418,8 +419,8 @@ fn demo_validate_shows_the_bundled_drift() {
 /// `stacpkg tui PACKAGE_DIR`: the package's items in the items pane, its lock in the lock pane.
 #[test]
 fn a_package_directory_opens_its_items_and_its_lock() {
-    let dir = support::temp_dir();
-    let pkg = support::package::full_package(dir.path());
+    let dir = testkit::temp_dir();
+    let pkg = testkit::package::full_package(dir.path());
     let tmux = console_in(dir.path(), &quote(&pkg));
     let screen = tmux.wait_for("simple-1");
     assert!(screen.contains("2 Items"), "{screen}");
@@ -434,8 +435,8 @@ fn a_package_directory_opens_its_items_and_its_lock() {
 /// one deleted); validate shows exactly those rows, with their drift kinds.
 #[test]
 fn search_then_derive_then_validate_shows_drift_on_real_servers() {
-    let nginx = support::servers::Nginx::start();
-    let dir = support::temp_dir();
+    let nginx = testkit::servers::Nginx::start();
+    let dir = testkit::temp_dir();
     let ids = ["scene-a", "scene-b", "scene-c", "scene-d"];
     let items: String = ids
         .iter()
@@ -444,7 +445,7 @@ fn search_then_derive_then_validate_shows_drift_on_real_servers() {
             let assets = serde_json::json!({
                 "visual": {"href": nginx.url_for(&format!("scenes/{id}.tif"))}
             });
-            let mut item = support::item_with_assets(id, assets);
+            let mut item = testkit::item_with_assets(id, assets);
             item["collection"] = "scenes".into();
             item["bbox"] = serde_json::json!([10.0, 45.0, 11.0, 46.0]);
             item["geometry"] = serde_json::json!({"type": "Polygon", "coordinates":
@@ -452,9 +453,9 @@ fn search_then_derive_then_validate_shows_drift_on_real_servers() {
             format!("{item}\n")
         })
         .collect();
-    let items = support::write_temp(dir.path(), "items.ndjson", items);
-    let collection = support::stac_api::write_collection(dir.path(), "scenes");
-    let Some(server) = support::stac_api::RustacServer::start(&collection, &items) else {
+    let items = testkit::write_temp(dir.path(), "items.ndjson", items);
+    let collection = testkit::stac_api::write_collection(dir.path(), "scenes");
+    let Some(server) = testkit::stac_api::RustacServer::start(&collection, &items) else {
         return;
     };
     // `stacpkg tui URL` searches at once; the four items stream into the items pane.

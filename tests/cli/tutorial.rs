@@ -5,16 +5,14 @@
 //! `oin-hotosm-temp` bucket is nginx serving a file at every asset key (the sample's hrefs
 //! are rewritten to it), and the OCI registry is a local distribution registry.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use support::package::{noise, tree};
-use support::registry::Registry;
-use support::servers::Nginx;
-use support::stac_api::{write_collection, RustacServer};
-use support::{run_python, shell, stacpkg_path, temp_dir, tool_rustac};
+use testkit::package::{noise, tree};
+use testkit::registry::Registry;
+use testkit::servers::Nginx;
+use testkit::stac_api::{write_collection, RustacServer};
+use testkit::{run_python, shell, stacpkg_path, temp_dir, tool_rustac};
 
 /// Where the tutorial's assets live.
 const OAM_BUCKET: &str = "https://oin-hotosm-temp.s3.amazonaws.com/";

@@ -1,19 +1,17 @@
 //! `stacpkg push` / `pull` against a real registry (distribution, started per test) and OCI
 //! image-layout directories, cross-checked with skopeo, the oras SDK and the Python stacpkg.
 
-mod support;
-
 use std::path::Path;
 
 use serde_json::Value;
-use support::oci::{
+use testkit::oci::{
     check_credentials, pull, pulls_back_from_layout, push, push_to_layout, pushed_to_registry,
     stderr,
 };
-use support::package::{full_package, shipped, tree, write_items, write_lock};
-use support::registry::{require_tool, Registry};
-use support::token_auth::TokenServer;
-use support::{run_python, run_tool, stacpkg, temp_dir, tool_pystacpkg, tool_python};
+use testkit::package::{full_package, shipped, tree, write_items, write_lock};
+use testkit::registry::{require_tool, Registry};
+use testkit::token_auth::TokenServer;
+use testkit::{run_python, run_tool, stacpkg, temp_dir, tool_pystacpkg, tool_python};
 
 fn skopeo_manifest(reference: &str) -> Value {
     let Some(skopeo) = require_tool("skopeo") else {
@@ -300,8 +298,8 @@ fn non_empty_output_dir_needs_force_and_force_replaces_it() {
         return;
     };
     let out = work.path().join("out");
-    support::write_temp(&out, "items.parquet", b"stale");
-    support::write_temp(&out, "leftover.txt", b"stale");
+    testkit::write_temp(&out, "items.parquet", b"stale");
+    testkit::write_temp(&out, "leftover.txt", b"stale");
     let refused = pull(&target, &out, &[]).code(1);
     assert!(stderr(&refused).contains("--force"), "{}", stderr(&refused));
     assert_eq!(std::fs::read(out.join("items.parquet")).unwrap(), b"stale");

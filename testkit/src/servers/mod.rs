@@ -23,7 +23,6 @@
 //! The helpers are synchronous (tests call them from plain `#[test]` functions or from
 //! inside a tokio runtime alike: async work runs on a private runtime in a scoped thread).
 //! For async use of a store, take [`Moto::store`], [`Azurite::store`] or [`FakeGcs::store`].
-#![allow(dead_code)]
 
 use std::future::Future;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -445,12 +444,7 @@ mod fake_gcs;
 mod moto;
 mod nginx;
 
-// Each test crate compiles this module and uses only some servers.
-#[allow(unused_imports)]
 pub use azurite::Azurite;
-#[allow(unused_imports)]
 pub use fake_gcs::FakeGcs;
-#[allow(unused_imports)]
 pub use moto::Moto;
-#[allow(unused_imports)]
 pub use nginx::Nginx;

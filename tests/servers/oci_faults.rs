@@ -1,20 +1,18 @@
 //! `stacpkg push` / `pull` against a registry that fails: the fault proxy
-//! (tests/support/proxy.rs) in front of a real distribution registry resets connections, cuts
+//! (`testkit::proxy`) in front of a real distribution registry resets connections, cuts
 //! bodies short and stalls. Push must fail with one line that says what to do, leave no
 //! manifest behind, and finish on a re-run without re-sending what landed; transient faults
 //! are retried; a silent registry ends in a timeout error, not a hang.
-
-mod support;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use support::oci::{already_there, file_digest, is_upload_of, pull, push, stderr, the_error};
-use support::package::{full_package, shipped, tree};
-use support::proxy::{Fault, FaultProxy};
-use support::registry::Registry;
-use support::temp_dir;
+use testkit::oci::{already_there, file_digest, is_upload_of, pull, push, stderr, the_error};
+use testkit::package::{full_package, shipped, tree};
+use testkit::proxy::{Fault, FaultProxy};
+use testkit::registry::Registry;
+use testkit::temp_dir;
 
 /// A registry, a work dir with the full test package, and the digest of its 3 MiB asset.
 fn setup() -> Option<(Registry, tempfile::TempDir, PathBuf, String)> {

@@ -1,16 +1,14 @@
 //! The asset-lock commands through the real binary, on local files: derive/validate, drift that
 //! really happened (size, same-size content, mtime), relocate with byte comparison, the Parquet
 //! round trip, kind refusals, error snapshots, and interop with the Python stacpkg 0.1.4.
-//! Real HTTP/S3 servers and faults are in `tests/asset_lock_servers.rs`.
-
-mod support;
+//! Real HTTP/S3 servers and faults are in `tests/servers/asset_lock.rs`.
 
 use std::path::Path;
 
 use arrow::array::{AsArray, RecordBatch};
 use arrow::datatypes::Int64Type;
 use serde_json::{json, Value};
-use support::{read_ipc_stream, read_parquet, shell, stacpkg, temp_dir, write_temp};
+use testkit::{read_ipc_stream, read_parquet, shell, stacpkg, temp_dir, write_temp};
 
 fn outcome(output: &std::process::Output, dir: &Path) -> String {
     format!(
@@ -408,7 +406,7 @@ fn parquet_round_trip_is_stable() {
 
 #[test]
 fn interop_with_the_python_tool() {
-    let Some(py) = support::tool_pystacpkg() else {
+    let Some(py) = testkit::tool_pystacpkg() else {
         return;
     };
     let dir = catalogue();

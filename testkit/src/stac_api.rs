@@ -104,7 +104,7 @@ pub fn write_collection(dir: &Path, id: &str) -> PathBuf {
 pub fn generate_items(dir: &Path, count: usize, seed: u64) -> Option<PathBuf> {
     let python = tool_python()?;
     let out = dir.join("items.ndjson");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/gen-items");
+    let script = super::repo_root().join("scripts/gen-items");
     run_tool(
         &python,
         [

@@ -22,14 +22,12 @@
 //! when the WKB has Z (it does so for its own files too), so the rustac comparisons look at x/y
 //! and the Z check is done on our WKB with pyarrow.
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
-use support::*;
+use testkit::*;
 
 const RICH: &str = "interop/rich.ndjson";
 const SIMPLE: &str = "interop/simple.ndjson";
