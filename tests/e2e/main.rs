@@ -139,10 +139,10 @@ fn demo_streams_items_survives_a_task_panic_and_restores_the_terminal() {
     tmux.keys(&["F12"]);
     tmux.wait_for("debug task failed: panicked");
     tmux.keys(&["?"]);
-    tmux.wait_for("Keys (esc closes)");
+    tmux.wait_for("Keys (esc closes");
     // Esc alone, then q: sent together they would read as alt-q (ESC prefixes a meta key).
     tmux.keys(&["Escape"]);
-    tmux.wait_for_absent("Keys (esc closes)");
+    tmux.wait_for_absent("Keys (esc closes");
     tmux.keys(&["q"]);
     tmux.wait_for("EXIT=0");
 
