@@ -86,31 +86,29 @@ fn q_and_esc_close_every_popup_and_never_quit() {
     }
 }
 
+/// What the keys of the panes behind a popup would change.
+fn behind(m: &Model) -> impl PartialEq + std::fmt::Debug {
+    (
+        m.focus,
+        m.items.marked.clone(),
+        m.items.filter.clone(),
+        m.validation.marked.clone(),
+        m.validation.generation,
+        m.lock.generation,
+    )
+}
+
 #[test]
 fn keys_of_the_pane_behind_do_not_reach_it_through_a_popup() {
     for (name, mut m) in open_each_popup() {
-        let before = (
-            m.focus,
-            m.items.marked.clone(),
-            m.items.filter.clone(),
-            m.validation.marked.clone(),
-            m.validation.generation,
-            m.lock.generation,
-        );
+        let before = behind(&m);
         // v: validate, d: derive, a: mark all, A: accept drift, /: filter, s: sort, tab, 3.
         for k in ['v', 'd', 'a', 'A', 's', 'x', 'w', '3'] {
             let effects = update(&mut m, key(k));
             assert!(effects.is_empty(), "{name}: `{k}` acted: {effects:?}");
         }
         update(&mut m, code(KeyCode::Tab));
-        let after = (
-            m.focus,
-            m.items.marked.clone(),
-            m.items.filter.clone(),
-            m.validation.marked.clone(),
-            m.validation.generation,
-            m.lock.generation,
-        );
+        let after = behind(&m);
         assert_eq!(before, after, "{name}: the pane behind changed");
         assert!(m.popup.is_some(), "{name}: closed by a pane key");
         assert!(
