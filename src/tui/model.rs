@@ -8,6 +8,7 @@ use super::panes::lock::LockPane;
 use super::panes::search::form::FIELDS;
 use super::panes::search::SearchPane;
 use super::panes::validation::ValidationPane;
+use super::terminal::Signal;
 use super::theme::Theme;
 
 /// A popup over the panes (one at a time; drawn and moved by [`super::popups`]).
@@ -120,6 +121,8 @@ pub struct Model {
     pub is_dirty: bool,
     /// Source of generations for loads and views.
     pub next_generation: u64,
+    /// The signal (or hangup) that ended the console, the first one if several came.
+    pub ended_by: Option<Signal>,
 }
 
 impl Model {
@@ -140,6 +143,7 @@ impl Model {
             size,
             is_dirty: true,
             next_generation: 1,
+            ended_by: None,
         }
     }
 
