@@ -2,9 +2,11 @@
 //!
 //! Exit codes are fixed up front and documented in the README: 0 success; 1 a runtime error
 //! (bad input, I/O, an unreachable server) or, for `asset-lock validate`, drift; 2 a usage
-//! error (bad flag, missing argument, a terminal where a pipe is needed). Errors print as one
-//! line, `stacpkg: error: …` with the cause chain, never a backtrace. A closed downstream pipe
-//! (`| head`) ends the command quietly with 0.
+//! error (bad flag, missing argument, a terminal where a pipe is needed); the console, ended
+//! by a signal (terminal restored first), 128 + its number: 129 SIGHUP or a closed terminal,
+//! 130 SIGINT, 143 SIGTERM. Errors print as one line, `stacpkg: error: …` with the cause
+//! chain, never a backtrace. A closed downstream pipe (`| head`) ends the command quietly
+//! with 0.
 
 mod asset_lock;
 mod input;
@@ -63,6 +65,10 @@ enum Command {
     #[command(subcommand)]
     Items(items::ItemsCommand),
     /// Open the operator console (also what `stacpkg` alone does on a terminal)
+    ///
+    /// Exit status: 0 when quit. Ended by a signal, it restores the terminal and exits with
+    /// 128 + the signal's number: 129 on SIGHUP or when its terminal closes, 130 on SIGINT,
+    /// 143 on SIGTERM.
     Tui(tui::TuiArgs),
     Search(Box<search::SearchArgs>),
     /// Build a package directory from the items on stdin (atomically)

@@ -30,7 +30,9 @@ impl Default for TuiArgs {
     }
 }
 
-/// Runs the console; refuses (exit 2) when stdout is not a terminal.
+/// Runs the console; refuses (exit 2) when stdout is not a terminal. Ended by a signal or a
+/// closed terminal (after restoring it), it exits 128 + the signal's number: 129 SIGHUP or
+/// the terminal gone, 130 SIGINT, 143 SIGTERM.
 pub fn run(args: TuiArgs) -> anyhow::Result<u8> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(UsageError(
@@ -40,10 +42,10 @@ pub fn run(args: TuiArgs) -> anyhow::Result<u8> {
         )
         .into());
     }
-    stacpkg::tui::run(stacpkg::tui::Options {
+    let ended = stacpkg::tui::run(stacpkg::tui::Options {
         source: args.source,
         fps: args.fps,
         demo: args.demo,
     })?;
-    Ok(EXIT_OK)
+    Ok(ended.map_or(EXIT_OK, stacpkg::tui::terminal::Signal::exit_code))
 }

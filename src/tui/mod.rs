@@ -29,11 +29,13 @@ pub mod write;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use futures::StreamExt;
+use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
 
 use self::app::{Effects, INBOX_CAPACITY};
@@ -42,6 +44,7 @@ use self::model::Model;
 use self::msg::Msg;
 use self::panes::{lock, search};
 use self::tasks::TaskKind;
+use self::terminal::Signal;
 use self::theme::Theme;
 use crate::demo;
 
@@ -112,9 +115,10 @@ fn init_file_log(dirs: &Dirs) -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
-/// Runs the console on the real terminal until the user quits. The caller checks that stdout
-/// is a terminal.
-pub fn run(options: Options) -> anyhow::Result<()> {
+/// Runs the console on the real terminal until the user quits, or a signal or a closed
+/// terminal ends it (returned: the CLI exits with its [`Signal::exit_code`]). The caller
+/// checks that stdout is a terminal.
+pub fn run(options: Options) -> anyhow::Result<Option<Signal>> {
     let dirs = Dirs::resolve()?;
     let log = init_file_log(&dirs)?;
     tracing::info!("console starting; log at {}", log.display());
@@ -124,16 +128,103 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(run_async(options, dirs, keymap))
+    let ended = runtime.block_on(run_async(options, dirs, keymap));
+    // Blocking threads poll their tokens; one stuck in a read must not hold the exit up.
+    runtime.shutdown_timeout(tasks::SHUTDOWN_DRAIN);
+    ended
 }
 
-async fn run_async(options: Options, dirs: Dirs, keymap: Keymap) -> anyhow::Result<()> {
+/// How often the signal watcher checks that the terminal is still there (an ioctl each time):
+/// crossterm's reader neither ends nor fails when the terminal closes, it keeps reading EOF.
+const TERMINAL_CHECK: Duration = Duration::from_millis(500);
+/// After a signal, the process exits by this time even if the loop is stuck (a draw blocked
+/// on a stalled terminal); a normal leave takes well under it ([`tasks::SHUTDOWN_DRAIN`]).
+const FORCE_EXIT_AFTER: Duration = Duration::from_secs(5);
+
+/// What a terminal event means to the loop: a message, or `None` to skip it. The stream
+/// ending or failing means the terminal went away: a hangup.
+pub fn event_msg(event: Option<std::io::Result<Event>>) -> Option<Msg> {
+    match event {
+        Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => Some(Msg::Key(k)),
+        Some(Ok(Event::Resize(width, height))) => Some(Msg::Resized { width, height }),
+        Some(Ok(Event::Paste(text))) => Some(Msg::Paste(text)),
+        Some(Ok(_)) => None,
+        Some(Err(e)) => {
+            tracing::info!("terminal events failed ({e}): leaving as on a hangup");
+            Some(Msg::Signal(Signal::Hangup))
+        }
+        None => {
+            tracing::info!("terminal events ended: leaving as on a hangup");
+            Some(Msg::Signal(Signal::Hangup))
+        }
+    }
+}
+
+/// Forwards SIGHUP, SIGINT and SIGTERM (and the terminal going away, as a hangup) into the
+/// inbox as [`Msg::Signal`]. Registered before the terminal is touched, so no signal kills
+/// the process with the terminal in raw mode. Not a task of the task manager: it outlives
+/// the drain, and from the first signal on it exits the process after [`FORCE_EXIT_AFTER`]
+/// (restoring raw mode only) should the loop or the restore be stuck; later signals are
+/// logged and change nothing.
+fn watch_signals(tx: mpsc::Sender<Msg>) -> anyhow::Result<()> {
+    let listen = |kind| signal(kind).context("listening for signals");
+    let mut hangup = listen(SignalKind::hangup())?;
+    let mut interrupt = listen(SignalKind::interrupt())?;
+    let mut terminate = listen(SignalKind::terminate())?;
+    tokio::spawn(async move {
+        let mut check = tokio::time::interval(TERMINAL_CHECK);
+        check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut first: Option<Signal> = None;
+        let deadline = tokio::time::sleep(Duration::MAX);
+        tokio::pin!(deadline);
+        loop {
+            let (signal, closed) = tokio::select! {
+                _ = hangup.recv() => (Signal::Hangup, false),
+                _ = interrupt.recv() => (Signal::Interrupt, false),
+                _ = terminate.recv() => (Signal::Terminate, false),
+                _ = check.tick(), if first.is_none() => {
+                    if !terminal::is_gone() {
+                        continue;
+                    }
+                    (Signal::Hangup, true)
+                }
+                () = &mut deadline, if first.is_some() => {
+                    let code = first.unwrap_or(Signal::Hangup).exit_code();
+                    tracing::warn!("the console did not stop in time; exiting with {code}");
+                    terminal::force_exit(code);
+                }
+            };
+            if let Some(first) = first {
+                tracing::info!("{signal:?} while leaving on {first:?}: already leaving");
+                continue;
+            }
+            if closed {
+                tracing::info!("the terminal went away: leaving as on a hangup");
+            } else {
+                tracing::info!("{signal:?} received: leaving");
+            }
+            first = Some(signal);
+            deadline
+                .as_mut()
+                .reset(tokio::time::Instant::now() + FORCE_EXIT_AFTER);
+            // Waits its turn in a full inbox; the deadline still holds (its own task).
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let _ = tx.send(Msg::Signal(signal)).await;
+            });
+        }
+    });
+    Ok(())
+}
+
+async fn run_async(options: Options, dirs: Dirs, keymap: Keymap) -> anyhow::Result<Option<Signal>> {
     let demo = if options.demo {
         Some(demo::start(&dirs.state).await?)
     } else {
         None
     };
     let (tx, mut rx) = mpsc::channel(INBOX_CAPACITY);
+    watch_signals(tx.clone())?;
     let mut effects = Effects::new(tx.clone(), Some(dirs.state.clone()));
     let (mut terminal, guard) = terminal::enter().context("entering the terminal UI")?;
     let size = terminal.size()?;
@@ -175,15 +266,11 @@ async fn run_async(options: Options, dirs: Dirs, keymap: Keymap) -> anyhow::Resu
                     () = token.cancelled() => return Ok(()),
                     e = events.next() => e,
                 };
-                let msg = match event {
-                    Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => Msg::Key(k),
-                    Some(Ok(Event::Resize(width, height))) => Msg::Resized { width, height },
-                    Some(Ok(Event::Paste(text))) => Msg::Paste(text),
-                    Some(Ok(_)) => continue,
-                    Some(Err(e)) => return Err(e).context("reading terminal events"),
-                    None => return Ok(()),
+                let Some(msg) = event_msg(event) else {
+                    continue;
                 };
-                if tx.send(msg).await.is_err() {
+                let last = matches!(msg, Msg::Signal(_));
+                if tx.send(msg).await.is_err() || last {
                     return Ok(());
                 }
             }
@@ -196,10 +283,25 @@ async fn run_async(options: Options, dirs: Dirs, keymap: Keymap) -> anyhow::Resu
         crossterm::execute!(terminal.backend_mut(), EndSynchronizedUpdate)
     })
     .await;
+    // A write to a terminal that went away fails (EIO) and ends the loop: a hangup too.
+    let gone = result.is_err() && terminal::is_gone();
     effects.tasks.shutdown().await;
-    drop(terminal);
+    // ratatui's drop shows a hidden cursor and, when it cannot (the terminal is gone),
+    // prints the error: a panic, stderr being that terminal. The guard's restore follows.
+    if terminal.show_cursor().is_ok() {
+        drop(terminal);
+    } else {
+        std::mem::forget(terminal);
+    }
     drop(guard);
     drop(demo);
     tracing::info!("console stopped");
-    result.context("drawing the terminal UI")
+    match result {
+        Ok(()) => Ok(model.ended_by),
+        Err(e) if gone => {
+            tracing::info!("drawing failed on a closed terminal ({e}): leaving as on a hangup");
+            Ok(Some(model.ended_by.unwrap_or(Signal::Hangup)))
+        }
+        Err(e) => Err(e).context("drawing the terminal UI"),
+    }
 }

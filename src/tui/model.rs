@@ -10,6 +10,7 @@ use super::panes::search::form::FIELDS;
 use super::panes::search::SearchPane;
 use super::panes::validation::ValidationPane;
 use super::panes::RunPhase;
+use super::terminal::Signal;
 use super::theme::Theme;
 
 /// A popup over the panes (one at a time; drawn and moved by [`super::popups`]).
@@ -183,6 +184,8 @@ pub struct Model {
     pub is_dirty: bool,
     /// Source of generations for loads and views.
     pub next_generation: u64,
+    /// The signal (or hangup) that ended the console, the first one if several came.
+    pub ended_by: Option<Signal>,
 }
 
 impl Popup {
@@ -214,6 +217,7 @@ impl Model {
             size,
             is_dirty: true,
             next_generation: 1,
+            ended_by: None,
         }
     }
 

@@ -16,6 +16,7 @@ use super::panes::lock::{LockEffect, LockMsg};
 use super::panes::search::{SearchEffect, SearchMsg};
 use super::panes::validation::{ValidationEffect, ValidationMsg};
 use super::tasks::TaskEnd;
+use super::terminal::Signal;
 
 /// Everything the app loop receives.
 #[derive(Debug)]
@@ -56,6 +57,8 @@ pub enum Msg {
     Warning(String),
     /// A task ended (for any reason); panics and errors carry a message.
     TaskEnded(TaskEnd),
+    /// SIGHUP / SIGINT / SIGTERM arrived, or the terminal went away (a hangup): quit at once.
+    Signal(Signal),
 }
 
 /// What `update` asks the outside world to do.

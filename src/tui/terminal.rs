@@ -5,8 +5,13 @@
 //! prints on the normal screen. A panic on another thread (a task) is caught by tokio and
 //! reported as a message: the hook then only logs it to the log file, leaving the console up
 //! and the screen unscribbled.
+//!
+//! A [`Signal`] (SIGHUP, SIGINT, SIGTERM, or the terminal going away, which counts as a
+//! hangup) ends the console through the inbox like a quit, so the same guard restores; the
+//! process then exits with 128 + the signal's number. [`force_exit`] is the last resort when
+//! the loop cannot get there (a draw blocked on a stalled terminal).
 
-use std::io::{self, Stdout, Write};
+use std::io::{self, IsTerminal, Stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 use std::thread::ThreadId;
@@ -25,6 +30,48 @@ use ratatui::Terminal;
 static UI_THREAD: OnceLock<ThreadId> = OnceLock::new();
 /// Whether the console mode is on (so restore runs once).
 static IS_ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// What ended the console from outside: a signal, or the terminal closing (a hangup).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// SIGHUP, or the terminal went away (a dropped SSH connection, a closed tmux pane).
+    Hangup,
+    /// SIGINT from outside (raw mode turns ctrl-c into a key).
+    Interrupt,
+    /// SIGTERM.
+    Terminate,
+}
+
+impl Signal {
+    /// The signal's number (SIGHUP 1, SIGINT 2, SIGTERM 15).
+    pub fn number(self) -> u8 {
+        match self {
+            Signal::Hangup => 1,
+            Signal::Interrupt => 2,
+            Signal::Terminate => 15,
+        }
+    }
+
+    /// The conventional exit status of a process ended by the signal: 128 + its number.
+    pub fn exit_code(self) -> u8 {
+        128 + self.number()
+    }
+}
+
+/// Whether the terminal is gone: after a hangup (the pty's other side closed) the kernel
+/// answers every terminal request on it with an error, so stdin or stdout stops being one.
+pub fn is_gone() -> bool {
+    !(io::stdin().is_terminal() && io::stdout().is_terminal())
+}
+
+/// Exits at once with `code`, leaving raw mode first (a `tcsetattr`, which does not wait for
+/// output) but writing nothing: a write is what may be stuck. For when the loop could not
+/// end in time.
+pub fn force_exit(code: u8) -> ! {
+    // Idempotent, and it holds no lock a stuck write could be holding.
+    let _ = disable_raw_mode();
+    std::process::exit(i32::from(code))
+}
 
 /// Restores the terminal when dropped.
 pub struct TerminalGuard {

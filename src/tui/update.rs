@@ -67,6 +67,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             }
             vec![]
         }
+        Msg::Signal(signal) => {
+            model.ended_by.get_or_insert(signal);
+            command(model, Command::ForceQuit)
+        }
     }
 }
 

@@ -497,3 +497,188 @@ fn search_then_derive_then_validate_shows_drift_on_real_servers() {
     assert!(!screen.contains("scene-c"), "{screen}");
     tmux.keys(&["q"]);
 }
+
+// ---- Signals and a lost terminal ------------------------------------------------------------
+
+impl Tmux {
+    /// A tmux format of the pane, e.g. `#{alternate_on}`.
+    fn pane_format(&self, format: &str) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "display-message", "-p", format])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Waits until the pane's format `format` reads `value`.
+    fn wait_for_format(&self, format: &str, value: &str) {
+        let limit = Instant::now() + Duration::from_secs(30);
+        loop {
+            let now = self.pane_format(format);
+            if now == value {
+                return;
+            }
+            assert!(
+                Instant::now() < limit,
+                "{format} stayed {now:?}, not {value:?}; screen:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn kill_pane(&self) {
+        let status = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-pane"])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+/// Waits (the limit only stops a broken run) until `path` holds a line, and returns it.
+fn wait_for_file(path: &Path) -> String {
+    let limit = Instant::now() + Duration::from_secs(30);
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if text.ends_with('\n') {
+            return text.trim().to_string();
+        }
+        assert!(
+            Instant::now() < limit,
+            "{} was never written",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Whether process `pid` still runs (an exited one waiting to be reaped does not).
+fn is_running(pid: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        // `pid (comm) STATE ...`: the state follows the last `)`.
+        let state = stat.rsplit(')').next().unwrap_or_default().trim_start();
+        !state.starts_with('Z') && !state.starts_with('X')
+    })
+}
+
+/// Waits until process `pid` is gone, polling (the limit only stops a broken run).
+fn wait_until_gone(pid: &str, tmux: Option<&Tmux>) {
+    let limit = Instant::now() + Duration::from_secs(30);
+    while is_running(pid) {
+        assert!(
+            Instant::now() < limit,
+            "stacpkg (pid {pid}) is still running; screen:\n{}",
+            tmux.map(Tmux::screen).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// `stacpkg tui --demo` as its own process (`exec`), its pid written to `dir/pid`; `prefix`
+/// goes in front of it (e.g. `setsid`).
+fn demo_with_pid(dir: &Path, prefix: &str) -> String {
+    let config = dir.join("config");
+    let state = dir.join("state");
+    std::fs::create_dir_all(&config).unwrap();
+    format!(
+        "STACPKG_CONFIG_DIR={} STACPKG_STATE_DIR={} NO_COLOR=1 {prefix} sh -c \
+         'echo $$ > {}; exec \"$0\" tui --demo' {}",
+        quote(&config),
+        quote(&state),
+        quote(&dir.join("pid")),
+        quote(&testkit::stacpkg_path()),
+    )
+}
+
+/// Starts the demo in tmux between two `stty -g` snapshots of the pane's terminal, waits
+/// until it is up (items shown, alternate screen on, cursor hidden), and returns its pid.
+fn demo_up(dir: &Path) -> (Tmux, String) {
+    let command = format!(
+        "stty -g > {}; {}; echo EXIT=$?; stty -g > {}; sleep 600",
+        quote(&dir.join("stty-before")),
+        demo_with_pid(dir, ""),
+        quote(&dir.join("stty-after")),
+    );
+    let tmux = Tmux::start(&command);
+    tmux.wait_for("240 items");
+    let pid = wait_for_file(&dir.join("pid"));
+    assert_eq!(
+        std::fs::read_to_string(format!("/proc/{pid}/comm"))
+            .unwrap()
+            .trim(),
+        "stacpkg"
+    );
+    // Console mode is on, so the checks after the signal mean something.
+    assert_eq!(tmux.pane_format("#{alternate_on} #{cursor_flag}"), "1 0");
+    (tmux, pid)
+}
+
+/// Sends `signal` to the console; it leaves with `code`, the terminal as it was before
+/// (same `stty -g`, alternate screen left, cursor shown), and no process left behind.
+fn signal_restores_the_terminal_and_exits_with(signal: &str, code: u8) {
+    let dir = testkit::temp_dir();
+    let (tmux, pid) = demo_up(dir.path());
+    let status = Command::new("kill")
+        .args([&format!("-{signal}"), pid.as_str()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let screen = tmux.wait_for("EXIT=");
+    assert!(screen.contains(&format!("EXIT={code}")), "{screen}");
+    let before = wait_for_file(&dir.path().join("stty-before"));
+    let after = wait_for_file(&dir.path().join("stty-after"));
+    assert_eq!(after, before, "terminal settings after {signal}");
+    tmux.wait_for_format("#{alternate_on} #{cursor_flag}", "0 1");
+    wait_until_gone(&pid, Some(&tmux));
+    let log = std::fs::read_to_string(dir.path().join("state/tui.log")).unwrap();
+    assert!(log.contains("received: leaving"), "{log}");
+    assert!(log.contains("console stopped"), "{log}");
+}
+
+#[test]
+fn sigterm_restores_the_terminal_and_exits_143() {
+    signal_restores_the_terminal_and_exits_with("TERM", 143);
+}
+
+#[test]
+fn sighup_restores_the_terminal_and_exits_129() {
+    signal_restores_the_terminal_and_exits_with("HUP", 129);
+}
+
+#[test]
+fn sigint_from_outside_restores_the_terminal_and_exits_130() {
+    signal_restores_the_terminal_and_exits_with("INT", 130);
+}
+
+/// The pane is killed (its pty closes, as on a dropped SSH connection): the console is gone
+/// soon after, not left running headless.
+#[test]
+fn a_killed_pane_ends_the_console() {
+    let dir = testkit::temp_dir();
+    let (tmux, pid) = demo_up(dir.path());
+    tmux.kill_pane();
+    wait_until_gone(&pid, None);
+}
+
+/// Without any SIGHUP (the console in a session of its own, so the kernel's hangup signal
+/// goes elsewhere), the terminal closing alone ends it, with the SIGHUP status 129.
+#[test]
+fn a_closed_terminal_ends_the_console_without_a_sighup() {
+    let dir = testkit::temp_dir();
+    let exit = dir.path().join("exit");
+    // The outer shell ignores the hangup, so it outlives the pane and records the status.
+    let command = format!(
+        "trap '' HUP; {}; echo $? > {}",
+        demo_with_pid(dir.path(), "setsid"),
+        quote(&exit),
+    );
+    let tmux = Tmux::start(&command);
+    tmux.wait_for("240 items");
+    let pid = wait_for_file(&dir.path().join("pid"));
+    tmux.kill_pane();
+    wait_until_gone(&pid, None);
+    assert_eq!(wait_for_file(&exit), "129");
+    let log = std::fs::read_to_string(dir.path().join("state/tui.log")).unwrap();
+    assert!(log.contains("hangup"), "{log}");
+}

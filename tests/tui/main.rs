@@ -10,4 +10,5 @@ mod kit;
 mod layout;
 mod lock;
 mod search;
+mod signals;
 mod validation;
