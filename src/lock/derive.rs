@@ -14,8 +14,8 @@ use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
 use futures::Stream;
 
-use super::location::{parse_href, HrefError, HrefOptions, Location};
 use super::schema::{as_int64, as_utf8, LockRow};
+use crate::store::location::{parse_href, HrefError, HrefOptions, Location};
 use crate::store::Stores;
 use crate::{Error, Result};
 
@@ -141,7 +141,7 @@ pub fn rows_from_items(
                         label,
                         reason: e.to_string(),
                     });
-                    super::location::HrefParts {
+                    crate::store::location::HrefParts {
                         store_type: None,
                         store_container: None,
                         key: Some(href.to_string()),
@@ -206,7 +206,7 @@ pub async fn probe_row(mut row: LockRow, stores: &Stores) -> Probed {
             let error = if row.store_type().is_none() && row.key.is_some() {
                 format!(
                     "no store for `{}`: {error}",
-                    super::location::redact(row.key.as_deref().unwrap_or(""))
+                    crate::store::location::redact(row.key.as_deref().unwrap_or(""))
                 )
             } else {
                 error

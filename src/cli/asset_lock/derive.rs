@@ -5,8 +5,8 @@ use clap::Args;
 use futures::StreamExt;
 use stacpkg::items::ItemFilter;
 use stacpkg::lock::derive::{probe, rows_from_items, AssetSelection};
-use stacpkg::lock::location::HrefOptions;
 use stacpkg::schema::{expect_kind, SchemaKind};
+use stacpkg::store::location::HrefOptions;
 
 use super::{emit_rows, runtime, IoArgs, ITEMS_EXAMPLE};
 use crate::cli::progress::Progress;

@@ -14,12 +14,12 @@ use anyhow::Result;
 use clap::{ArgGroup, Args, ValueEnum};
 use futures::StreamExt;
 use stacpkg::ipc::IpcStreamWriter;
-use stacpkg::lock::location::{normalise_endpoint, StoreType};
 use stacpkg::lock::relocate::{copy_rows, plan, Layout, RelocateStatus, TargetSpec};
 use stacpkg::lock::schema::{lock_schema, rows_from_batch, rows_to_batch, LockRow};
 use stacpkg::store::copy::{
     parse_byte_size, CopySettings, DEFAULT_CHUNK_SIZE_BYTES, DEFAULT_MEMORY_LIMIT_BYTES,
 };
+use stacpkg::store::location::{normalise_endpoint, StoreType};
 
 use super::{emit_rows, read_lock_stdin, runtime, IoArgs};
 use crate::cli::progress::Progress;
