@@ -7,12 +7,14 @@
 //!
 //! * [`schema`]: the 9-column Arrow schema, [`LockRow`], rows ⇄ batches, normalisation.
 //! * [`derive`]: items → lock rows (and the probes that fill in facts).
+//! * [`read`]: a whole lock file or stream → rows, read the same way everywhere.
 //! * [`validate`]: lock rows → validation results (drift).
 //! * [`relocate`]: planning destination rows and copying bytes there.
 //! * [`ordered`]: concurrent probes whose results keep the input order.
 
 pub mod derive;
 pub mod ordered;
+pub mod read;
 pub mod relocate;
 pub mod schema;
 pub mod validate;
