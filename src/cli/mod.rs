@@ -13,6 +13,7 @@ mod logging;
 mod output;
 mod package;
 mod progress;
+mod runtime;
 mod search;
 mod search_out;
 mod tui;
