@@ -15,10 +15,11 @@ use futures::StreamExt;
 use stacpkg::demo::fileserver::{read_manifest, serve_with};
 use stacpkg::demo::rebase_rows;
 use stacpkg::demo::DEMO_BASE;
-use stacpkg::lock::derive::{probe, rows_from_items, AssetSelection};
+use stacpkg::lock::derive::{derive, DeriveOptions, ProbeSettings};
 use stacpkg::lock::schema::{rows_to_batch, LockParquetWriter};
 use stacpkg::stac::read::{NdjsonItems, ReadOptions};
 use stacpkg::store::Stores;
+use tokio_util::sync::CancellationToken;
 
 fn main() -> anyhow::Result<()> {
     let dir = PathBuf::from(std::env::args().nth(1).unwrap_or("assets/demo".into()));
@@ -36,19 +37,18 @@ fn main() -> anyhow::Result<()> {
             "items.ndjson",
             ReadOptions::default(),
         )?;
-        let mut rows = Vec::new();
-        let mut unmapped = Vec::new();
-        for batch in batches {
-            rows.extend(rows_from_items(
-                &batch?,
-                &AssetSelection::default(),
-                &mut unmapped,
-            )?);
-        }
+        let options = DeriveOptions {
+            probe: Some(ProbeSettings {
+                stores: Arc::new(Stores::new(dir.clone(), false)),
+                workers: 16,
+            }),
+            ..DeriveOptions::default()
+        };
+        let derivation = derive(batches, options, CancellationToken::new())?;
+        let unmapped = &derivation.unmapped;
         anyhow::ensure!(unmapped.is_empty(), "unmapped hrefs: {unmapped:?}");
-        let stores = Arc::new(Stores::new(dir.clone(), false));
         let mut probed = Vec::new();
-        let mut results = Box::pin(probe(rows, stores, 16));
+        let mut results = derivation.rows;
         while let Some(p) = results.next().await {
             if let Some(e) = p.error {
                 anyhow::bail!("{}: {e}", p.row.label());

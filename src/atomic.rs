@@ -3,6 +3,9 @@
 //! A command that fails or is killed half-way must never leave a half-written file where a good
 //! one was expected. The temporary file lives in the target's directory (same filesystem, so the
 //! rename is atomic) and is removed when dropped without [`AtomicFile::commit`].
+//!
+//! Whole directories (a package being built or pulled) follow the same rule: they are filled in
+//! a [`staging_dir`] beside the target and moved into place by [`commit_dir`].
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -93,6 +96,75 @@ impl AtomicFile {
         })?;
         Ok(())
     }
+}
+
+/// Whether `dir` exists and holds anything.
+pub(crate) fn is_non_empty_dir(dir: &Path) -> Result<bool> {
+    match std::fs::read_dir(dir) {
+        Ok(mut entries) => Ok(entries.next().is_some()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => Err(Error::input(
+            dir.display().to_string(),
+            "exists and is not a directory; give a directory for the package",
+        )),
+        Err(e) => Err(Error::io(dir.display().to_string(), e)),
+    }
+}
+
+/// A staging directory beside `target` (same filesystem, so the final rename is atomic).
+pub fn staging_dir(target: &Path, purpose: &str) -> Result<tempfile::TempDir> {
+    let parent = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(|e| Error::io(parent.display().to_string(), e))?;
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "package".into());
+    tempfile::Builder::new()
+        .prefix(&format!(".{name}.{purpose}-"))
+        .tempdir_in(&parent)
+        .map_err(|e| {
+            Error::io(
+                format!("creating a staging directory in {}", parent.display()),
+                e,
+            )
+        })
+}
+
+/// Moves the finished `staged` directory to `target`, replacing an empty directory, or (only
+/// when `force`) a non-empty one; the old content is removed only after the new is in place.
+pub fn commit_dir(staged: tempfile::TempDir, target: &Path, force: bool) -> Result<()> {
+    let name = target.display().to_string();
+    if target.exists() {
+        if is_non_empty_dir(target)? {
+            if !force {
+                return Err(Error::input(
+                    name,
+                    "is not empty; pass --force to replace it",
+                ));
+            }
+            let old = staging_dir(target, "old")?;
+            let old_path = old.path().join("previous");
+            std::fs::rename(target, &old_path)
+                .map_err(|e| Error::io(format!("moving {name} aside"), e))?;
+            let staged_path = staged.keep();
+            if let Err(e) = std::fs::rename(&staged_path, target) {
+                // Put the old package back; the new one stays beside it for inspection.
+                let _ = std::fs::rename(&old_path, target);
+                return Err(Error::io(format!("moving the new package to {name}"), e));
+            }
+            drop(old);
+            return Ok(());
+        }
+        std::fs::remove_dir(target).map_err(|e| Error::io(&name, e))?;
+    }
+    let staged_path = staged.keep();
+    std::fs::rename(&staged_path, target).map_err(|e| {
+        let _ = std::fs::remove_dir_all(&staged_path);
+        Error::io(format!("moving the package to {name}"), e)
+    })
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! Reading Parquet files as a stream of record batches.
+//! Reading Parquet files as a stream of record batches, and the writer properties every
+//! Parquet file we write shares (items and lock alike, so both read back everywhere).
 //!
 //! Batches are read lazily, `batch_size` rows at a time, so memory follows the batch size and
 //! the file's row-group size, not the file size. The Arrow schema stored in the file
@@ -10,6 +11,8 @@ use std::path::Path;
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
 
 use crate::{Error, Result};
 
@@ -68,4 +71,12 @@ impl Iterator for ParquetBatches {
             .next()
             .map(|r| r.map_err(|e| Error::arrow(format!("{}: reading", self.input), e)))
     }
+}
+
+/// Writer properties for items and lock Parquet files: Snappy (readable everywhere).
+pub fn writer_properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_created_by(format!("stacpkg {}", env!("CARGO_PKG_VERSION")))
+        .build()
 }

@@ -5,7 +5,7 @@
 //! usage error), `--max-workers` must be at least 1, relative file hrefs resolve against
 //! `--base-dir` (default: the working directory), and each command builds its own tokio runtime.
 
-mod derive;
+pub(crate) mod derive;
 mod relocate;
 mod validate;
 
@@ -14,10 +14,12 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use arrow_array::RecordBatch;
 use clap::{Args, Subcommand};
+use stacpkg::lock::read::{read_ipc_rows, RowForm};
 use stacpkg::lock::schema::{self, LockRow};
 use stacpkg::schema::{expect_kind, SchemaKind};
 use stacpkg::stac::read::DEFAULT_BATCH_SIZE;
 
+use super::runtime::Threads;
 use super::{input, output, EXIT_OK};
 
 #[derive(Debug, Subcommand)]
@@ -95,15 +97,9 @@ const ITEMS_EXAMPLE: &str =
     "`stacpkg items from-parquet items.parquet | stacpkg asset-lock derive`";
 
 /// Reads a whole lock stream from stdin (kind checked) as rows.
-pub fn read_lock_stdin() -> Result<Vec<LockRow>> {
+pub fn read_lock_stdin(form: RowForm) -> Result<Vec<LockRow>> {
     input::require_piped_stdin("an Arrow IPC asset-lock stream", LOCK_EXAMPLE)?;
-    let mut stream = stacpkg::ipc::open_stream(std::io::stdin().lock(), "stdin")?;
-    expect_kind(&stream.schema(), SchemaKind::AssetLock, "stdin")?;
-    let mut rows = Vec::new();
-    while let Some(batch) = stream.next_batch()? {
-        rows.extend(schema::rows_from_batch(&batch)?);
-    }
-    Ok(rows)
+    Ok(read_ipc_rows(std::io::stdin().lock(), "stdin", form)?)
 }
 
 /// Rows per output batch when writing a lock.
@@ -123,12 +119,9 @@ pub fn emit_rows(rows: &[LockRow]) -> Result<usize> {
     output::emit(schema::lock_schema(), batches.into_iter(), Some(rows.len()))
 }
 
-/// A tokio runtime for one command.
+/// The runtime of derive, validate and relocate: many requests in flight.
 pub fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")
+    super::runtime::runtime(Threads::PerCore)
 }
 
 /// Runs an asset-lock command; returns the exit code.

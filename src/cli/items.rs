@@ -9,6 +9,8 @@ use stacpkg::ipc::IpcStreamReader;
 use stacpkg::items::alternate::{apply, AlternateOp, PromoteMode};
 use stacpkg::items::enrich::{project, LockIndex, Projection};
 use stacpkg::items::ItemFilter;
+use stacpkg::lock::read::{read_ipc_rows, RowForm};
+use stacpkg::lock::LockRow;
 use stacpkg::schema::{expect_kind, SchemaKind};
 use stacpkg::stac::geoparquet::ItemsParquetWriter;
 use stacpkg::stac::read::{DEFAULT_BATCH_SIZE, DEFAULT_MAX_BATCH_BYTES};
@@ -247,7 +249,7 @@ pub fn run(cmd: ItemsCommand) -> Result<u8> {
 }
 
 /// Reads the whole lock from an IPC stream file (`--asset-lock`).
-pub fn read_lock_file(path: &std::path::Path) -> Result<Vec<stacpkg::lock::LockRow>> {
+pub fn read_lock_file(path: &std::path::Path, form: RowForm) -> Result<Vec<LockRow>> {
     if path.as_os_str() == "-" {
         return Err(super::UsageError(
             "--asset-lock expects a path to an Arrow IPC stream, not stdin; use `<(stacpkg asset-lock from-parquet lock.parquet)`".into(),
@@ -256,18 +258,12 @@ pub fn read_lock_file(path: &std::path::Path) -> Result<Vec<stacpkg::lock::LockR
     }
     let name = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|e| stacpkg::Error::io(&name, e))?;
-    let mut stream = stacpkg::ipc::open_stream(std::io::BufReader::new(file), &name)?;
-    expect_kind(&stream.schema(), SchemaKind::AssetLock, &name)?;
-    let mut rows = Vec::new();
-    while let Some(batch) = stream.next_batch()? {
-        rows.extend(stacpkg::lock::schema::rows_from_batch(&batch)?);
-    }
-    Ok(rows)
+    Ok(read_ipc_rows(std::io::BufReader::new(file), &name, form)?)
 }
 
 /// Streams the items on stdin through a lock projection, batch by batch.
 fn project_stdin(lock: &std::path::Path, projection: &Projection) -> Result<()> {
-    let index = LockIndex::new(read_lock_file(lock)?);
+    let index = LockIndex::new(read_lock_file(lock, RowForm::AsWritten)?);
     map_items_stdin(|b| project(b, &index, projection))
 }
 

@@ -15,6 +15,7 @@ mod logging;
 mod output;
 mod package;
 mod progress;
+mod runtime;
 mod search;
 mod search_out;
 mod tui;

@@ -13,6 +13,7 @@ use stacpkg::package::inspect::{self, Format};
 use stacpkg::package::oci::registry::RegistryOptions;
 use stacpkg::package::oci::{self, PullOptions, PushOptions, Target, TransferProgress};
 
+use super::runtime::{runtime, Threads};
 use super::{UsageError, EXIT_OK};
 
 /// `inspect` arguments.
@@ -131,13 +132,6 @@ pub fn run_inspect(args: InspectArgs) -> Result<u8> {
     Ok(EXIT_OK)
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")
-}
-
 /// Runs `push`.
 pub fn run_push(args: PushArgs) -> Result<u8> {
     let target = Target::parse(&args.target).map_err(|e| UsageError(e.to_string()))?;
@@ -147,7 +141,7 @@ pub fn run_push(args: PushArgs) -> Result<u8> {
         created: None,
     };
     let progress = StderrProgress::new("push");
-    let outcome = runtime()?.block_on(oci::push(
+    let outcome = runtime(Threads::PerCore)?.block_on(oci::push(
         &args.package,
         &target,
         &options,
@@ -175,7 +169,7 @@ pub fn run_pull(args: PullArgs) -> Result<u8> {
         force: args.force,
     };
     let progress = StderrProgress::new("pull");
-    let outcome = runtime()?.block_on(oci::pull(
+    let outcome = runtime(Threads::PerCore)?.block_on(oci::pull(
         &source,
         &args.output_dir,
         &options,
@@ -332,15 +326,17 @@ pub struct BuildArgs {
 
 /// Runs `build`.
 pub fn run_build(args: BuildArgs) -> Result<u8> {
-    use futures::StreamExt;
-    use stacpkg::lock::derive::{probe, rows_from_items, AssetSelection};
+    use super::asset_lock::derive::{collect_probed, warn_unmapped, ProbeFailures};
+    use stacpkg::lock::derive::{derive, AssetSelection, DeriveOptions, ProbeSettings};
+    use stacpkg::lock::read::RowForm;
     use stacpkg::schema::{expect_kind, SchemaKind};
+    use tokio_util::sync::CancellationToken;
 
     stacpkg::package::build::check_targets(&args.output_dir, &args.includes, args.force)?;
     let given_lock = args
         .asset_lock
         .as_deref()
-        .map(super::items::read_lock_file)
+        .map(|path| super::items::read_lock_file(path, RowForm::Normalised))
         .transpose()?;
     super::input::require_piped_stdin(
         "an Arrow IPC items stream",
@@ -359,50 +355,38 @@ pub fn run_build(args: BuildArgs) -> Result<u8> {
         });
     }
     let stores = args.io.stores(args.include_assets)?;
-    let rt = runtime()?;
+    let rt = runtime(Threads::PerCore)?;
     let lock = match given_lock {
         Some(mut rows) => {
             if !filter.is_empty() {
                 let ids = selected_ids(&items)?;
                 rows.retain(|r| ids.contains(&r.item_id));
             }
-            rows.iter_mut().for_each(|r| r.normalise());
             rows
         }
         None => {
-            let selection = AssetSelection {
-                include_metadata_assets: args.include_metadata_assets,
-                ..AssetSelection::default()
+            let options = DeriveOptions {
+                selection: AssetSelection {
+                    include_metadata_assets: args.include_metadata_assets,
+                    ..AssetSelection::default()
+                },
+                probe: (!args.no_probe_metadata).then(|| ProbeSettings {
+                    stores: stores.clone(),
+                    workers: args.io.max_workers.unwrap_or(64),
+                }),
+                ..DeriveOptions::default()
             };
-            let mut unmapped = Vec::new();
-            let mut rows = Vec::new();
-            for batch in &items {
-                rows.extend(rows_from_items(batch, &selection, &mut unmapped)?);
-            }
-            for problem in &unmapped {
-                tracing::warn!(
-                    "{}: {}; locked without a store",
-                    problem.label,
-                    problem.reason
-                );
-            }
-            if args.no_probe_metadata {
-                rows
-            } else {
-                let workers = args.io.max_workers.unwrap_or(64);
-                let stores = stores.clone();
-                rt.block_on(async move {
-                    let mut out = Vec::with_capacity(rows.len());
-                    let mut results = Box::pin(probe(rows, stores, workers));
-                    while let Some(p) = results.next().await {
-                        if let Some(error) = p.error {
-                            anyhow::bail!("{}: {error} (nothing written)", p.row.label());
-                        }
-                        out.push(p.row);
-                    }
-                    Ok(out)
-                })?
-            }
+            let items = items.iter().cloned().map(Ok);
+            let derivation = derive(items, options, CancellationToken::new())?;
+            warn_unmapped(&derivation);
+            let failures = ProbeFailures {
+                keep_going: false,
+                hint: "nothing written",
+                progress: false,
+            };
+            let total = derivation.total;
+            rt.block_on(collect_probed(derivation.rows, total, failures))?
+                .0
         }
     };
     let include_assets = args

@@ -23,6 +23,7 @@ use stacpkg::search::{
 use stacpkg::stac::read::DEFAULT_BATCH_SIZE;
 use tokio_util::sync::CancellationToken;
 
+use super::runtime::{runtime, Threads};
 use super::search_out::{self, OutputFormat};
 use super::{UsageError, EXIT_OK};
 
@@ -284,11 +285,7 @@ pub fn run(args: SearchArgs) -> Result<u8> {
         request_timeout: Duration::from_secs(args.timeout),
         ..ClientOptions::default()
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
+    let runtime = runtime(Threads::Workers(2))?;
     let method = args.method.map(|m| match m {
         MethodArg::Get => Method::Get,
         MethodArg::Post => Method::Post,

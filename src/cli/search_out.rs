@@ -22,8 +22,9 @@ use stacpkg::schema::{expect_kind, SchemaKind};
 use stacpkg::search::{search_to_batches, LocalFilter, Page, SearchParams};
 use stacpkg::stac::geoparquet::ItemsParquetWriter;
 use stacpkg::stac::read::DEFAULT_MAX_BATCH_BYTES;
-use stacpkg::stac::ReadOptions;
+use stacpkg::stac::{open_catalogue, Catalogue, CatalogueFormat, ReadOptions};
 
+use super::runtime::{runtime, Threads};
 use super::{output, UsageError};
 
 /// Items per page when a local JSON/NDJSON file is searched (pages only chunk the writes).
@@ -290,19 +291,19 @@ pub fn search_local(
         .into());
     }
     let filter = LocalFilter::from_params(params, &name).map_err(|e| UsageError(e.to_string()))?;
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    if ext == "parquet" || ext == "geoparquet" {
+    let catalogue_format = CatalogueFormat::of(path);
+    if catalogue_format == CatalogueFormat::GeoParquet {
         if matches!(format, OutputFormat::Ndjson | OutputFormat::Json) {
             return Err(UsageError(format!(
                 "{name}: a GeoParquet source is searched into the items stream or GeoParquet (--output-format arrow or -o x.parquet); for JSON use `rustac translate`"
             ))
             .into());
         }
-        let batches = stacpkg::parquet_io::open_parquet(path, batch_size)?;
-        let schema = batches.schema();
+        let options = ReadOptions {
+            batch_size,
+            ..ReadOptions::default()
+        };
+        let Catalogue { schema, batches } = open_catalogue(path, options)?;
         expect_kind(&schema, SchemaKind::Items, &name)?;
         let mut left = max_items.unwrap_or(u64::MAX);
         let mut count = 0u64;
@@ -331,10 +332,10 @@ pub fn search_local(
         write_batches(schema, filtered, format, output)?;
         return Ok(count);
     }
-    let pages = LocalPages::open(path, filter, max_items, ext == "json" || ext == "geojson")?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .map_err(|e| stacpkg::Error::io("starting the async runtime", e))?;
+    // JSON and NDJSON are searched as pages of JSON values, like an API's, for the same writers.
+    let document = catalogue_format == CatalogueFormat::Json;
+    let pages = LocalPages::open(path, filter, max_items, document)?;
+    let runtime = runtime(Threads::CurrentThread)?;
     runtime.block_on(write_pages(
         futures::stream::iter(pages),
         &name,

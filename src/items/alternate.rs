@@ -14,7 +14,7 @@ use arrow_buffer::NullBuffer;
 use arrow_schema::{Field, Fields, Schema};
 
 use super::enrich::{parts, set_field, string_child, strings};
-use crate::lock::location::normalise_endpoint;
+use crate::store::location::normalise_endpoint;
 use crate::{Error, Result};
 
 /// `promote-alternate --mode`.

@@ -21,8 +21,8 @@ use arrow_array::{Array, ArrayRef, Int64Array, RecordBatch, StringArray, StructA
 use arrow_buffer::NullBuffer;
 use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef};
 
-use crate::lock::location::normalise_endpoint;
 use crate::lock::LockRow;
+use crate::store::location::normalise_endpoint;
 use crate::{Error, Result};
 
 /// The File extension schema URL enrich declares.

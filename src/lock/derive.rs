@@ -5,6 +5,11 @@
 //! write rows as soon as every earlier row is done and memory holds a bounded window of rows.
 //! A probe failure is data ([`Probed::error`]); the caller decides whether it stops the command
 //! (default) or is reported and kept (`--keep-going`).
+//!
+//! [`derive`] is the whole pipeline each face runs (items → rows → unmapped hrefs → probes), so
+//! the CLI's `asset-lock derive` and `build` and the console's lock pane cannot drift apart: it
+//! returns what is known before the first probe (the row count, the unmapped hrefs to report)
+//! and the probed rows as a stream the caller consumes at its own pace, stopped by a token.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -12,10 +17,13 @@ use std::sync::Arc;
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
-use futures::Stream;
+use futures::stream::BoxStream;
+use futures::{Stream, StreamExt};
+use tokio_util::sync::CancellationToken;
 
-use super::location::{parse_href, HrefError, HrefOptions, Location};
 use super::schema::{as_int64, as_utf8, LockRow};
+use crate::items::ItemFilter;
+use crate::store::location::{parse_href, HrefError, HrefOptions, Location};
 use crate::store::Stores;
 use crate::{Error, Result};
 
@@ -49,6 +57,13 @@ pub struct UnmappedHref {
     pub label: String,
     /// Why.
     pub reason: String,
+}
+
+impl std::fmt::Display for UnmappedHref {
+    /// The warning every face shows.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}; locked without a store", self.label, self.reason)
+    }
 }
 
 /// Lock rows for the assets of one items batch (GeoParquet shape: `id` + `assets` struct).
@@ -141,7 +156,7 @@ pub fn rows_from_items(
                         label,
                         reason: e.to_string(),
                     });
-                    super::location::HrefParts {
+                    crate::store::location::HrefParts {
                         store_type: None,
                         store_container: None,
                         key: Some(href.to_string()),
@@ -206,7 +221,7 @@ pub async fn probe_row(mut row: LockRow, stores: &Stores) -> Probed {
             let error = if row.store_type().is_none() && row.key.is_some() {
                 format!(
                     "no store for `{}`: {error}",
-                    super::location::redact(row.key.as_deref().unwrap_or(""))
+                    crate::store::location::redact(row.key.as_deref().unwrap_or(""))
                 )
             } else {
                 error
@@ -241,11 +256,90 @@ pub fn probe(
     stores: Arc<Stores>,
     workers: usize,
 ) -> impl Stream<Item = Probed> {
+    probe_until(rows, stores, workers, CancellationToken::new())
+}
+
+/// [`probe`] that ends once `token` is cancelled, stopping the HEADs in flight.
+fn probe_until(
+    rows: Vec<LockRow>,
+    stores: Arc<Stores>,
+    workers: usize,
+    token: CancellationToken,
+) -> impl Stream<Item = Probed> {
     let work = rows.into_iter().map(move |row| {
-        let stores = stores.clone();
-        async move { probe_row(row, &stores).await }
+        let (stores, token) = (stores.clone(), token.clone());
+        async move {
+            tokio::select! {
+                biased;
+                () = token.cancelled() => None,
+                probed = probe_row(row, &stores) => Some(probed),
+            }
+        }
     });
     super::ordered::ordered_concurrent(work, workers)
+        .take_while(|probed| std::future::ready(probed.is_some()))
+        .filter_map(std::future::ready)
+}
+
+/// How [`derive`] probes rows.
+#[derive(Debug, Clone)]
+pub struct ProbeSettings {
+    /// The stores the HEADs go through.
+    pub stores: Arc<Stores>,
+    /// HEADs in flight.
+    pub workers: usize,
+}
+
+/// What [`derive`] locks and how.
+#[derive(Debug, Clone, Default)]
+pub struct DeriveOptions {
+    /// Which items to keep.
+    pub filter: ItemFilter,
+    /// Which of their assets become rows, and how hrefs map.
+    pub selection: AssetSelection,
+    /// HEAD each row's object; `None` locks without any network or file access.
+    pub probe: Option<ProbeSettings>,
+}
+
+/// A derive under way: what is known before the first probe, and the rows to come.
+pub struct Derivation {
+    /// Rows `rows` yields unless cancelled.
+    pub total: usize,
+    /// Rows whose href maps to no store, kept without a location; for the caller to report.
+    pub unmapped: Vec<UnmappedHref>,
+    /// The rows in input order, each with its probe failure if any (never one without
+    /// probes). Ends early once the token is cancelled; with probes it needs a tokio runtime.
+    pub rows: BoxStream<'static, Probed>,
+}
+
+/// Items batches → lock rows → probed rows: the derive every face runs. An unreadable batch
+/// or a refused href (a signed URL) is an error before anything is probed; a failed probe is
+/// data ([`Probed::error`]). Cancelling `token` stops the in-flight probes and ends the stream.
+pub fn derive<I>(batches: I, options: DeriveOptions, token: CancellationToken) -> Result<Derivation>
+where
+    I: IntoIterator<Item = Result<RecordBatch>>,
+{
+    let mut rows = Vec::new();
+    let mut unmapped = Vec::new();
+    for batch in batches {
+        let batch = options.filter.apply(batch?)?;
+        rows.extend(rows_from_items(&batch, &options.selection, &mut unmapped)?);
+    }
+    let total = rows.len();
+    let rows = match options.probe {
+        None => futures::stream::iter(rows)
+            .take_while(move |_| std::future::ready(!token.is_cancelled()))
+            .map(|row| Probed { row, error: None })
+            .boxed(),
+        Some(ProbeSettings { stores, workers }) => {
+            probe_until(rows, stores, workers, token).boxed()
+        }
+    };
+    Ok(Derivation {
+        total,
+        unmapped,
+        rows,
+    })
 }
 
 #[cfg(test)]
@@ -324,5 +418,77 @@ mod tests {
         let rows = rows_from_items(&items_batch(), &only, &mut unmapped).unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].key.as_deref(), Some("m.json"));
+    }
+
+    fn file_items(hrefs: &[&str]) -> RecordBatch {
+        let href = StringArray::from(hrefs.to_vec());
+        let data = StructArray::from(vec![(
+            Arc::new(Field::new("href", DataType::Utf8, true)),
+            Arc::new(href) as ArrayRef,
+        )]);
+        let fields = Fields::from(vec![Field::new("data", data.data_type().clone(), true)]);
+        let assets = StructArray::new(fields.clone(), vec![Arc::new(data)], None);
+        let ids: Vec<String> = (0..hrefs.len()).map(|i| format!("i{i}")).collect();
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Utf8, false),
+            Field::new("assets", DataType::Struct(fields), true),
+        ]));
+        RecordBatch::try_new(
+            schema,
+            vec![Arc::new(StringArray::from(ids)), Arc::new(assets)],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn derive_without_probes_filters_and_reports_unmapped() {
+        let options = DeriveOptions {
+            filter: ItemFilter::new(&["i2".to_string()], &[], &[]),
+            ..Default::default()
+        };
+        let derivation = derive([Ok(items_batch())], options, CancellationToken::new()).unwrap();
+        assert_eq!(derivation.total, 1);
+        let problem = &derivation.unmapped[0];
+        assert_eq!(
+            problem.to_string(),
+            format!("i2/data: {}; locked without a store", problem.reason)
+        );
+        let rows: Vec<_> = futures::executor::block_on(derivation.rows.collect::<Vec<_>>());
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].row.label(), "i2/data");
+        assert!(rows[0].error.is_none());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn derive_probes_in_order_with_failures_as_data_and_stops_when_cancelled() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.bin"), b"abc").unwrap();
+        std::fs::write(dir.path().join("b.bin"), b"hello").unwrap();
+        let batch = file_items(&["a.bin", "missing.bin", "b.bin"]);
+        let stores = Arc::new(Stores::new(dir.path().to_path_buf(), false));
+        let options = |stores: &Arc<Stores>| DeriveOptions {
+            probe: Some(ProbeSettings {
+                stores: stores.clone(),
+                workers: 2,
+            }),
+            ..Default::default()
+        };
+        let derivation = derive(
+            [Ok(batch.clone())],
+            options(&stores),
+            CancellationToken::new(),
+        )
+        .unwrap();
+        assert_eq!(derivation.total, 3);
+        let rows: Vec<Probed> = derivation.rows.collect().await;
+        let sizes: Vec<_> = rows.iter().map(|p| p.row.size_bytes).collect();
+        assert_eq!(sizes, [Some(3), None, Some(5)]);
+        assert!(rows[1].error.is_some() && rows[0].error.is_none());
+
+        let token = CancellationToken::new();
+        token.cancel();
+        let derivation = derive([Ok(batch)], options(&stores), token).unwrap();
+        assert_eq!(derivation.total, 3);
+        assert_eq!(derivation.rows.count().await, 0);
     }
 }

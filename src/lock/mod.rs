@@ -6,18 +6,19 @@
 //! stacpkg 0.1.4's, column for column, so locks move freely between the two tools.
 //!
 //! * [`schema`]: the 9-column Arrow schema, [`LockRow`], rows ⇄ batches, normalisation.
-//! * [`location`]: href ⇄ location, endpoint normalisation, signed-URL refusal.
 //! * [`derive`](mod@derive): items → lock rows (and the probes that fill in facts).
+//! * [`read`]: a whole lock file or stream → rows, read the same way everywhere.
 //! * [`validate`]: lock rows → validation results (drift).
 //! * [`relocate`]: planning destination rows and copying bytes there.
 //! * [`ordered`]: concurrent probes whose results keep the input order.
 
 pub mod derive;
-pub mod location;
 pub mod ordered;
+pub mod read;
 pub mod relocate;
 pub mod schema;
 pub mod validate;
 
-pub use location::{Location, StoreType};
+/// The console still imports `lock::location`; remove once `src/tui` uses `store::location`.
+pub use crate::store::location;
 pub use schema::LockRow;

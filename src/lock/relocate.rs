@@ -20,9 +20,9 @@ use std::sync::Arc;
 use futures::{Stream, StreamExt};
 
 use super::derive::row_location;
-use super::location::{href_from_parts, url_path, StoreType};
 use super::schema::LockRow;
 use crate::store::copy::{copy_object, CopyBudget, CopyOutcome, CopySettings};
+use crate::store::location::{href_from_parts, url_path, StoreType};
 use crate::store::Stores;
 use crate::{Error, Result};
 
@@ -302,8 +302,8 @@ async fn copy_one(
     }
     let route = format!(
         "{} -> {}",
-        super::location::redact(&source_href),
-        super::location::redact(&target_href)
+        crate::store::location::redact(&source_href),
+        crate::store::location::redact(&target_href)
     );
     let fail = |row: LockRow, error: String| Relocated {
         row,
@@ -356,7 +356,7 @@ pub fn describe(row: &LockRow) -> String {
         row.store_container.as_deref(),
         row.key.as_deref(),
     )
-    .map(|h| super::location::redact(&h))
+    .map(|h| crate::store::location::redact(&h))
     .unwrap_or_else(|| "(no location)".into())
 }
 

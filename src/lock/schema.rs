@@ -19,9 +19,9 @@ use arrow_array::{Array, ArrayRef, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 
-use super::location::{normalise_endpoint, parse_href_lenient, HrefOptions, StoreType};
 use crate::atomic::AtomicFile;
 use crate::schema::{SchemaKind, KIND_KEY, SCHEMA_VERSION, VERSION_KEY};
+use crate::store::location::{normalise_endpoint, parse_href_lenient, HrefOptions, StoreType};
 use crate::{Error, Result};
 
 /// The lock columns, in order.
@@ -94,7 +94,7 @@ impl LockRow {
     /// The href this row's location rebuilds to (docs/COMPATIBILITY.md, "Href and location
     /// mapping").
     pub fn href(&self) -> Option<String> {
-        super::location::href_from_parts(
+        crate::store::location::href_from_parts(
             self.store_type(),
             self.store_container.as_deref(),
             self.key.as_deref(),
@@ -288,7 +288,7 @@ impl LockParquetWriter {
         let writer = ArrowWriter::try_new(
             file.handle()?,
             lock_schema(),
-            Some(crate::stac::geoparquet::writer_properties()),
+            Some(crate::parquet_io::writer_properties()),
         )
         .map_err(|e| Error::parquet(path.display().to_string(), e))?;
         Ok(Self {

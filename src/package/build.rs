@@ -20,14 +20,15 @@ use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use futures::{StreamExt, TryStreamExt};
 
-use super::oci::transfer::{commit_dir, staging_dir};
 use super::{ASSETS_DIR, ITEMS_FILE, LOCK_FILE};
+use crate::atomic::{commit_dir, staging_dir};
 use crate::lock::derive::row_location;
 use crate::lock::relocate::{target_path, Layout};
 use crate::lock::schema::{rows_to_batch, LockParquetWriter};
-use crate::lock::{Location, LockRow, StoreType};
+use crate::lock::LockRow;
 use crate::stac::geoparquet::ItemsParquetWriter;
 use crate::store::copy::{copy_object, CopyBudget, CopySettings};
+use crate::store::location::{Location, StoreType};
 use crate::store::Stores;
 use crate::{Error, Result};
 

@@ -7,6 +7,7 @@
 //! * [`inspect`]: the summary of a package (the Python stacpkg 0.1.4 keys, plus validation).
 //! * [`oci`]: push to and pull from an OCI registry or an OCI image-layout directory, with the
 //!   artifact format of the Python tool so either side can read the other's.
+//! * [`source`]: whether a path names items, a lock or a package ([`Source::classify`]).
 //! * [`media`]: a fixed table of media types (not the platform's mime database, which differs
 //!   between machines and would change layer descriptors).
 
@@ -15,10 +16,13 @@ pub mod files;
 pub mod inspect;
 pub mod media;
 pub mod oci;
+pub mod source;
 
 use std::path::{Component, Path};
 
 use crate::{Error, Result};
+
+pub use source::Source;
 
 /// The items table of a package.
 pub const ITEMS_FILE: &str = "items.parquet";

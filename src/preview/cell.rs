@@ -6,12 +6,13 @@
 use arrow_array::cast::AsArray;
 use arrow_array::types::*;
 use arrow_array::{Array, ArrayRef, ArrowPrimitiveType};
-use arrow_schema::{DataType, TimeUnit};
+use arrow_schema::DataType;
 
+use super::py::Py;
 use super::py_text::{
-    bytes_repr, date_text, decimal, float_repr, time_text, timedelta_text, timestamp_text,
+    bytes_repr, date_text, decimal, float_repr, micros, time_text, timedelta_text, timestamp_text,
 };
-use super::value::{py_to_json, write_json, Py};
+use super::value::{py_to_json, write_json};
 
 /// The text of one cell as the preview shows it (before clipping).
 pub fn cell_text(array: &dyn Array, row: usize) -> String {
@@ -72,17 +73,6 @@ fn display(a: &dyn Array, row: usize) -> Option<String> {
     let options = arrow_cast::display::FormatOptions::default();
     let formatter = arrow_cast::display::ArrayFormatter::try_new(a, &options).ok()?;
     formatter.value(row).try_to_string().ok()
-}
-
-/// Converts `v` in `unit` to whole microseconds, rounding toward negative infinity.
-pub(super) fn micros(v: i64, unit: TimeUnit) -> i128 {
-    let v = i128::from(v);
-    match unit {
-        TimeUnit::Second => v * 1_000_000,
-        TimeUnit::Millisecond => v * 1_000,
-        TimeUnit::Microsecond => v,
-        TimeUnit::Nanosecond => v.div_euclid(1_000),
-    }
 }
 
 fn py_value(a: &dyn Array, row: usize) -> Py {

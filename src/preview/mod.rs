@@ -7,10 +7,11 @@
 //! conventions.
 //!
 //! The pieces, in the order a cell travels: `cell` reads an Arrow value as the Python
-//! tool saw it after `to_pylist()` (a `value::Py`), `py_text` gives the `str()` and
+//! tool saw it after `to_pylist()` (a `py::Py`), `py_text` gives the `str()` and
 //! `repr()` of its scalars, `value` its JSON forms, and `table` lays the cells out.
 
 mod cell;
+mod py;
 mod py_text;
 mod table;
 mod value;

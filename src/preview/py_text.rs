@@ -10,8 +10,7 @@ use std::fmt::Write as _;
 use arrow_schema::TimeUnit;
 use chrono::DateTime;
 
-use super::cell::micros;
-use super::value::Py;
+use super::py::Py;
 
 /// Python `repr(float)`: shortest round-trip digits, exponent outside 1e-4..1e16.
 pub(super) fn float_repr(f: f64) -> String {
@@ -193,6 +192,17 @@ pub(super) fn timedelta_text(micros: i128) -> Py {
     let clock = clock_text(rem);
     out.push_str(clock.strip_prefix('0').unwrap_or(&clock));
     Py::Other(out)
+}
+
+/// Converts `v` in `unit` to whole microseconds, rounding toward negative infinity.
+pub(super) fn micros(v: i64, unit: TimeUnit) -> i128 {
+    let v = i128::from(v);
+    match unit {
+        TimeUnit::Second => v * 1_000_000,
+        TimeUnit::Millisecond => v * 1_000,
+        TimeUnit::Microsecond => v,
+        TimeUnit::Nanosecond => v.div_euclid(1_000),
+    }
 }
 
 #[cfg(test)]

@@ -1,23 +1,10 @@
 //! A cell value as the Python tool held it, and its two JSON forms: the compact
 //! `json.dumps` text the preview shows and the `serde_json` value the TUI uses.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use super::py::Py;
 use super::py_text::float_repr;
-
-/// A cell value as the Python tool saw it after `to_pylist()`.
-pub(super) enum Py {
-    None,
-    Bool(bool),
-    Int(String),
-    Float(f64),
-    Str(String),
-    /// A non-JSON object (bytes, datetime, Decimal, ...) as its `str()`.
-    Other(String),
-    List(Vec<Py>),
-    Dict(BTreeMap<String, Py>),
-}
 
 pub(super) fn py_to_json(v: Py) -> serde_json::Value {
     use serde_json::Value;

@@ -16,12 +16,11 @@ use arrow_array::{Array, ArrayRef, BinaryArray, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::arrow_writer::ArrowWriterOptions;
 use parquet::arrow::ArrowWriter;
-use parquet::basic::Compression;
 use parquet::file::metadata::KeyValue;
-use parquet::file::properties::WriterProperties;
 
 use super::wkb;
 use crate::atomic::AtomicFile;
+use crate::parquet_io::writer_properties;
 use crate::schema::{KIND_KEY, SCHEMA_VERSION, VERSION_KEY};
 use crate::{Error, Result};
 
@@ -144,14 +143,6 @@ pub fn observe_geometry_types(
         into.insert(kind);
     }
     Ok(())
-}
-
-/// Writer properties for items and lock Parquet files: Snappy (readable everywhere).
-pub fn writer_properties() -> WriterProperties {
-    WriterProperties::builder()
-        .set_compression(Compression::SNAPPY)
-        .set_created_by(format!("stacpkg {}", env!("CARGO_PKG_VERSION")))
-        .build()
 }
 
 /// Writes an items GeoParquet file atomically, one row group per appended batch.

@@ -1,5 +1,6 @@
 //! STAC JSON and NDJSON ⇄ Arrow items tables, and STAC GeoParquet files.
 
+pub mod catalogue;
 pub mod column;
 pub mod datetime;
 pub mod geoparquet;
@@ -8,4 +9,5 @@ pub mod read;
 pub mod shape;
 pub mod wkb;
 
+pub use catalogue::{open_catalogue, Catalogue, CatalogueFormat};
 pub use read::{JsonItems, NdjsonItems, ReadOptions};

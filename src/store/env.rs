@@ -10,7 +10,7 @@
 //! `object_store` builders' own `from_env`. The environment is read through a function so tests
 //! can pass a map instead of mutating the process environment.
 
-use crate::lock::location::normalise_endpoint;
+use crate::store::location::normalise_endpoint;
 use crate::{Error, Result};
 
 /// Reads one environment variable (the process environment, or a test map).

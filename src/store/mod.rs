@@ -1,5 +1,7 @@
 //! Object stores for lock locations: construction from a location plus the environment, cached.
 //!
+//! [`location`] holds the location itself (href ⇄ lock columns), next to the stores that open it.
+//!
 //! One [`Stores`] serves a whole command. It builds an `object_store` handle per
 //! (store type, container, endpoint) on first use and reuses it, so thousands of rows in one
 //! bucket share one connection pool. Every remote handle gets the timeouts and retry policy of
@@ -23,6 +25,7 @@
 
 pub mod copy;
 pub mod env;
+pub mod location;
 pub mod probe;
 pub mod retry;
 
@@ -39,8 +42,8 @@ use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::lock::location::{redact, Location, StoreType};
 use crate::{Error, Result};
+use location::{redact, Location, StoreType};
 pub use probe::Facts;
 
 /// Default cap on concurrent requests to one host (or one local filesystem).

@@ -1,12 +1,20 @@
 //! `asset-lock derive`: items stream → lock rows, probed concurrently, in input order.
+//!
+//! The pipeline is the engine's `lock::derive`; this file adds what the CLI shows around it
+//! (the unmapped-href warnings, the progress line, what a failed probe does), shared with
+//! `build`, which derives the same way when no lock is given.
 
 use anyhow::Result;
 use clap::Args;
-use futures::StreamExt;
+use futures::{Stream, StreamExt};
 use stacpkg::items::ItemFilter;
-use stacpkg::lock::derive::{probe, rows_from_items, AssetSelection};
-use stacpkg::lock::location::HrefOptions;
+use stacpkg::lock::derive::{
+    derive, AssetSelection, Derivation, DeriveOptions, ProbeSettings, Probed,
+};
+use stacpkg::lock::LockRow;
 use stacpkg::schema::{expect_kind, SchemaKind};
+use stacpkg::store::location::HrefOptions;
+use tokio_util::sync::CancellationToken;
 
 use super::{emit_rows, runtime, IoArgs, ITEMS_EXAMPLE};
 use crate::cli::progress::Progress;
@@ -56,7 +64,6 @@ pub fn run(args: DeriveArgs) -> Result<u8> {
             "asset-lock derive reads items; to re-probe a lock use `asset-lock validate`",
         ));
     }
-    let filter = ItemFilter::new(&args.item_ids, &args.collections, &args.providers);
     let selection = AssetSelection {
         asset_keys: args.asset_keys.iter().cloned().collect(),
         include_metadata_assets: args.include_metadata_assets,
@@ -64,59 +71,100 @@ pub fn run(args: DeriveArgs) -> Result<u8> {
             allow_signed_urls: args.allow_signed_urls,
         },
     };
-    let mut rows = Vec::new();
-    let mut unmapped = Vec::new();
-    while let Some(batch) = stream.next_batch()? {
-        let batch = filter.apply(batch)?;
-        rows.extend(rows_from_items(&batch, &selection, &mut unmapped)?);
-    }
-    for problem in &unmapped {
-        tracing::warn!(
-            "{}: {}; locked without a store",
-            problem.label,
-            problem.reason
-        );
-    }
-    if rows.is_empty() {
+    let probe = if args.no_probe_metadata {
+        None
+    } else {
+        Some(ProbeSettings {
+            stores: args.io.stores(false)?,
+            workers: args.io.max_workers.unwrap_or(DEFAULT_WORKERS),
+        })
+    };
+    let options = DeriveOptions {
+        filter: ItemFilter::new(&args.item_ids, &args.collections, &args.providers),
+        selection,
+        probe,
+    };
+    let probing = options.probe.is_some();
+    let derivation = derive(
+        std::iter::from_fn(|| stream.next_batch().transpose()),
+        options,
+        CancellationToken::new(),
+    )?;
+    warn_unmapped(&derivation);
+    if derivation.total == 0 {
         tracing::warn!("no assets to lock (check the filters and --asset-keys)");
     }
-    if args.no_probe_metadata {
+    if !probing {
+        let rows: Vec<LockRow> =
+            futures::executor::block_on(derivation.rows.map(|p| p.row).collect());
         emit_rows(&rows)?;
         return Ok(EXIT_OK);
     }
-    let stores = args.io.stores(false)?;
-    let workers = args.io.max_workers.unwrap_or(DEFAULT_WORKERS);
-    let total = rows.len();
+    let total = derivation.total;
     let keep_going = args.keep_going;
-    let probed = runtime()?.block_on(async move {
-        let mut progress = Progress::new("probing", total);
-        let mut out = Vec::with_capacity(total);
-        let mut results = Box::pin(probe(rows, stores, workers));
-        while let Some(probed) = results.next().await {
-            progress.tick(probed.error.is_some());
-            if let Some(error) = &probed.error {
-                progress.clear();
-                if !keep_going {
-                    anyhow::bail!(
-                        "{}: {error} (nothing written; --keep-going locks such rows without facts)",
-                        probed.row.label()
-                    );
-                }
-                tracing::warn!(
-                    "{}: probe failed, row kept without facts: {error}",
-                    probed.row.label()
-                );
-            }
-            out.push(probed.row);
-        }
-        progress.clear();
-        Ok((out, progress.failed()))
-    })?;
-    let (rows, failed) = probed;
+    let hint = "nothing written; --keep-going locks such rows without facts";
+    let (rows, failed) = runtime()?.block_on(collect_probed(
+        derivation.rows,
+        total,
+        ProbeFailures {
+            keep_going,
+            hint,
+            progress: true,
+        },
+    ))?;
     emit_rows(&rows)?;
     if failed > 0 {
         tracing::warn!("{failed} of {total} probes failed; those rows have no facts");
         return Ok(if keep_going { EXIT_OK } else { EXIT_FAILURE });
     }
     Ok(EXIT_OK)
+}
+
+/// Warns about each row whose href maps to no store (derive and build).
+pub fn warn_unmapped(derivation: &Derivation) {
+    for problem in &derivation.unmapped {
+        tracing::warn!("{problem}");
+    }
+}
+
+/// What [`collect_probed`] does with a failed probe.
+pub struct ProbeFailures {
+    /// Warn and keep the row without facts, instead of stopping.
+    pub keep_going: bool,
+    /// Said after the error when stopping.
+    pub hint: &'static str,
+    /// Draw a `probing` progress line on a terminal.
+    pub progress: bool,
+}
+
+/// Drives derive's probes to the end: the rows in input order and how many probes failed.
+pub async fn collect_probed(
+    rows: impl Stream<Item = Probed>,
+    total: usize,
+    failures: ProbeFailures,
+) -> Result<(Vec<LockRow>, usize)> {
+    let mut progress = failures.progress.then(|| Progress::new("probing", total));
+    let mut out = Vec::with_capacity(total);
+    let mut failed = 0;
+    let mut rows = std::pin::pin!(rows);
+    while let Some(probed) = rows.next().await {
+        if let Some(p) = progress.as_mut() {
+            p.tick(probed.error.is_some());
+        }
+        if let Some(error) = &probed.error {
+            failed += 1;
+            if let Some(p) = progress.as_mut() {
+                p.clear();
+            }
+            if !failures.keep_going {
+                anyhow::bail!("{}: {error} ({})", probed.row.label(), failures.hint);
+            }
+            tracing::warn!(
+                "{}: probe failed, row kept without facts: {error}",
+                probed.row.label()
+            );
+        }
+        out.push(probed.row);
+    }
+    Ok((out, failed))
 }

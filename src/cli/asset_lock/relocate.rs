@@ -14,12 +14,13 @@ use anyhow::Result;
 use clap::{ArgGroup, Args, ValueEnum};
 use futures::StreamExt;
 use stacpkg::ipc::IpcStreamWriter;
-use stacpkg::lock::location::{normalise_endpoint, StoreType};
+use stacpkg::lock::read::{read_rows, RowForm};
 use stacpkg::lock::relocate::{copy_rows, plan, Layout, RelocateStatus, TargetSpec};
-use stacpkg::lock::schema::{lock_schema, rows_from_batch, rows_to_batch, LockRow};
+use stacpkg::lock::schema::{lock_schema, rows_to_batch, LockRow};
 use stacpkg::store::copy::{
     parse_byte_size, CopySettings, DEFAULT_CHUNK_SIZE_BYTES, DEFAULT_MEMORY_LIMIT_BYTES,
 };
+use stacpkg::store::location::{normalise_endpoint, StoreType};
 
 use super::{emit_rows, read_lock_stdin, runtime, IoArgs};
 use crate::cli::progress::Progress;
@@ -113,13 +114,7 @@ pub fn run(args: RelocateArgs) -> Result<u8> {
     if !args.dry_run {
         settings.check().map_err(usage)?;
     }
-    let sources: Vec<LockRow> = read_lock_stdin()?
-        .into_iter()
-        .map(|mut r| {
-            r.normalise();
-            r
-        })
-        .collect();
+    let sources = read_lock_stdin(RowForm::Normalised)?;
     let destinations = match &args.destination_lock {
         Some(path) => {
             let layout_set = args.layout != LayoutArg::ItemAsset;
@@ -134,7 +129,7 @@ pub fn run(args: RelocateArgs) -> Result<u8> {
                     "--source-prefix, --store-container, --store-endpoint-url, --key, and --layout are only used with --store-type",
                 ));
             }
-            read_destination_lock(path)?
+            read_rows(path, RowForm::Normalised)?
         }
         None => {
             let store_type = match args.store_type.expect("clap requires a destination") {
@@ -181,25 +176,6 @@ pub fn run(args: RelocateArgs) -> Result<u8> {
         return Ok(EXIT_OK);
     }
     copy(args, sources, destinations, settings)
-}
-
-/// Reads and normalises a destination lock from Parquet.
-fn read_destination_lock(path: &std::path::Path) -> Result<Vec<LockRow>> {
-    let name = path.display().to_string();
-    let batches = stacpkg::parquet_io::open_parquet(path, 65_536)?;
-    stacpkg::schema::expect_kind(
-        &batches.schema(),
-        stacpkg::schema::SchemaKind::AssetLock,
-        &name,
-    )?;
-    let mut rows = Vec::new();
-    for batch in batches {
-        for mut row in rows_from_batch(&batch?)? {
-            row.normalise();
-            rows.push(row);
-        }
-    }
-    Ok(rows)
 }
 
 fn copy(

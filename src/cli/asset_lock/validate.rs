@@ -7,6 +7,8 @@ use clap::Args;
 use futures::StreamExt;
 use stacpkg::lock::validate::{validate, RowSelection};
 
+use stacpkg::lock::read::RowForm;
+
 use super::{read_lock_stdin, runtime, IoArgs};
 use crate::cli::progress::Progress;
 use crate::cli::{EXIT_FAILURE, EXIT_OK};
@@ -30,7 +32,7 @@ pub struct ValidateArgs {
 }
 
 pub fn run(args: ValidateArgs) -> Result<u8> {
-    let rows = read_lock_stdin()?;
+    let rows = read_lock_stdin(RowForm::AsWritten)?;
     let total = rows.len();
     let selection = RowSelection {
         item_ids: args.item_ids.iter().cloned().collect(),

@@ -15,7 +15,7 @@ use futures::StreamExt;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
-use super::{Descriptor, Index, INDEX_MEDIA_TYPE, REF_NAME_ANNOTATION};
+use super::{Descriptor, Index, CHUNK_BYTES, INDEX_MEDIA_TYPE, REF_NAME_ANNOTATION};
 use crate::atomic::AtomicFile;
 use crate::{Error, Result};
 
@@ -259,7 +259,7 @@ impl LayoutTransport {
         let file = tokio::fs::File::open(&path)
             .await
             .map_err(|e| Error::io(format!("{}: blob {}", self.name(), label(d)), e))?;
-        Ok(tokio_util::io::ReaderStream::with_capacity(file, super::transfer::CHUNK_BYTES).boxed())
+        Ok(tokio_util::io::ReaderStream::with_capacity(file, CHUNK_BYTES).boxed())
     }
 
     /// The layout directory.

@@ -32,6 +32,9 @@ use serde::{Deserialize, Serialize};
 pub use reference::Target;
 pub use transfer::{pull, push, PullOptions, PullOutcome, PushOptions, PushOutcome};
 
+/// Bytes read or written per piece of a blob stream (1 MiB).
+pub const CHUNK_BYTES: usize = 1 << 20;
+
 /// Media type of an OCI image manifest.
 pub const MANIFEST_MEDIA_TYPE: &str = "application/vnd.oci.image.manifest.v1+json";
 /// Media type of an OCI image index.

@@ -2,7 +2,7 @@
 //!
 //! Blobs go up as one streamed `PUT` after the upload `POST` (the "monolithic" upload every
 //! registry supports, and the request shape oras-py uses), with the body read from disk in
-//! [`super::transfer::CHUNK_BYTES`] pieces; nothing holds a whole blob in memory. Existence is
+//! [`super::CHUNK_BYTES`] pieces; nothing holds a whole blob in memory. Existence is
 //! checked with a `HEAD` first, so a re-push sends only what changed.
 //!
 //! Every request here is idempotent (content-addressed blobs, a manifest PUT by tag, GETs and
