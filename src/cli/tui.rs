@@ -1,5 +1,6 @@
 //! `stacpkg tui` (and bare `stacpkg` on a terminal): the operator console.
 
+use super::runtime::{runtime, Threads};
 use std::io::IsTerminal;
 
 use clap::Args;
@@ -42,10 +43,11 @@ pub fn run(args: TuiArgs) -> anyhow::Result<u8> {
         )
         .into());
     }
-    let ended = stacpkg::tui::run(stacpkg::tui::Options {
+    let options = stacpkg::tui::Options {
         source: args.source,
         fps: args.fps,
         demo: args.demo,
-    })?;
+    };
+    let ended = stacpkg::tui::run(options, runtime(Threads::Workers(2))?)?;
     Ok(ended.map_or(EXIT_OK, stacpkg::tui::terminal::Signal::exit_code))
 }

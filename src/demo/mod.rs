@@ -23,10 +23,10 @@ use anyhow::Context;
 
 use self::api::DemoApi;
 use self::fileserver::{read_manifest, serve_with, FileServer, Manifest};
-use crate::lock::location::{parse_href, HrefOptions};
+use crate::lock::read::{read_rows, RowForm};
 use crate::lock::schema::LockParquetWriter;
 use crate::lock::LockRow;
-use crate::tui::panes::lock::jobs::read_lock;
+use crate::store::location::{parse_href, HrefOptions};
 
 /// The placeholder asset base in the bundled catalogue.
 pub const DEMO_BASE: &str = "https://demo.stacpkg.invalid";
@@ -85,7 +85,7 @@ pub async fn start(state_dir: &Path) -> anyhow::Result<Demo> {
     file.commit()?;
     let bundled = dir.join("assets.lock.parquet");
     let lock_path = if bundled.is_file() {
-        let mut rows = read_lock(&bundled)?;
+        let mut rows = read_rows(&bundled, RowForm::AsWritten)?;
         rebase_rows(&mut rows, DEMO_BASE, &base_url);
         let path = state_dir.join("demo").join("assets.lock.parquet");
         let mut writer = LockParquetWriter::create(&path)?;
@@ -139,7 +139,7 @@ mod tests {
     async fn bundled_lock_shows_exactly_the_planned_drift() {
         let state = tempfile::tempdir().unwrap();
         let demo = start(state.path()).await.unwrap();
-        let rows = read_lock(demo.lock_path.as_ref().unwrap()).unwrap();
+        let rows = read_rows(demo.lock_path.as_ref().unwrap(), RowForm::AsWritten).unwrap();
         assert!(rows.len() > 400, "{}", rows.len());
         assert!(rows[0].href().unwrap().starts_with(&demo.base_url));
         let stores = Arc::new(Stores::new(state.path().to_path_buf(), false));

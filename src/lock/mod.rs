@@ -19,6 +19,4 @@ pub mod relocate;
 pub mod schema;
 pub mod validate;
 
-/// The console still imports `lock::location`; remove once `src/tui` uses `store::location`.
-pub use crate::store::location;
 pub use schema::LockRow;

@@ -117,17 +117,13 @@ fn init_file_log(dirs: &Dirs) -> anyhow::Result<PathBuf> {
 
 /// Runs the console on the real terminal until the user quits, or a signal or a closed
 /// terminal ends it (returned: the CLI exits with its [`Signal::exit_code`]). The caller
-/// checks that stdout is a terminal.
-pub fn run(options: Options) -> anyhow::Result<Option<Signal>> {
+/// checks that stdout is a terminal, and gives the runtime (the CLI's one builder; the
+/// console needs only two workers: the loop and its tasks are mostly waiting).
+pub fn run(options: Options, runtime: tokio::runtime::Runtime) -> anyhow::Result<Option<Signal>> {
     let dirs = Dirs::resolve()?;
     let log = init_file_log(&dirs)?;
     tracing::info!("console starting; log at {}", log.display());
     let keymap = Keymap::load(&dirs.config.join("keymap.json"))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
     let ended = runtime.block_on(run_async(options, dirs, keymap));
     // Blocking threads poll their tokens; one stuck in a read must not hold the exit up.
     runtime.shutdown_timeout(tasks::SHUTDOWN_DRAIN);

@@ -35,6 +35,9 @@ where
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         tokio::select! {
+            // Cancellation first: a cancelled run's stream also ends, and that must not
+            // read as a finished run.
+            biased;
             () = token.cancelled() => return Ok(()),
             next = results.next() => match next {
                 Some(row) => {

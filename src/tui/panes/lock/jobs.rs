@@ -6,7 +6,7 @@
 //! CLI default), under the stores' per-host caps.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -17,11 +17,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::{LockEffect, LockEntry, LockMsg};
 use crate::items::ItemFilter;
-use crate::lock::derive::{probe, rows_from_items, AssetSelection};
-use crate::lock::schema::{align_batch, rows_from_batch};
+use crate::lock::derive::{derive, AssetSelection, DeriveOptions, ProbeSettings};
+use crate::lock::read::{read_rows, RowForm};
 use crate::lock::LockRow;
-use crate::parquet_io::open_parquet;
-use crate::schema::{detect_kind, expect_kind, DetectedKind, SchemaKind};
 use crate::store::Stores;
 use crate::tui::msg::Msg;
 use crate::tui::tasks::forward::forward;
@@ -42,7 +40,7 @@ pub fn start(tasks: &mut TaskManager<Msg>, effect: LockEffect) {
         } => {
             tasks.cancel_kind(TaskKind::Lock);
             tasks.spawn(TaskKind::Lock, move |token| {
-                derive(generation, batches, item_ids, base_dir, tx, token)
+                derive_lock(generation, batches, item_ids, base_dir, tx, token)
             });
         }
         LockEffect::Open { generation, path } => {
@@ -55,46 +53,10 @@ pub fn start(tasks: &mut TaskManager<Msg>, effect: LockEffect) {
     }
 }
 
-/// What a `stacpkg tui SOURCE` names.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
-    /// An items catalogue (or anything the search pane opens).
-    Items(String),
-    /// An asset-lock Parquet file.
-    Lock(PathBuf),
-    /// A package directory: its items and its lock.
-    Package {
-        /// `items.parquet`.
-        items: PathBuf,
-        /// `assets.lock.parquet`.
-        lock: PathBuf,
-    },
-}
-
-/// Classifies a source by looking at it: a package directory, a lock Parquet (by its schema),
-/// or else items.
-pub fn classify_source(source: &str) -> Source {
-    let path = Path::new(source);
-    if path.is_dir() {
-        let items = path.join(crate::package::ITEMS_FILE);
-        let lock = path.join(crate::package::LOCK_FILE);
-        if items.is_file() && lock.is_file() {
-            return Source::Package { items, lock };
-        }
-    }
-    if path.is_file() && source.ends_with(".parquet") {
-        if let Ok(batches) = open_parquet(path, 1) {
-            if detect_kind(&batches.schema()) == DetectedKind::Known(SchemaKind::AssetLock) {
-                return Source::Lock(path.to_path_buf());
-            }
-        }
-    }
-    Source::Items(source.to_string())
-}
-
-/// Derives lock rows from items batches (only `item_ids` when not empty) and probes them,
-/// streaming `Started`, `Rows`…, `Done` (or `Failed`).
-pub async fn derive(
+/// Derives lock rows from items batches (only `item_ids` when not empty) with the engine's
+/// [`derive`] and streams `Started`, `Rows`…, `Done` (or `Failed`); hrefs that map to no store
+/// are warnings, as the CLI prints them.
+pub async fn derive_lock(
     generation: u64,
     batches: Vec<RecordBatch>,
     item_ids: Vec<String>,
@@ -103,25 +65,30 @@ pub async fn derive(
     token: CancellationToken,
 ) -> anyhow::Result<()> {
     let start = Instant::now();
-    let filter = ItemFilter::new(&item_ids, &[], &[]);
-    let selection = AssetSelection::default();
-    let mut rows = Vec::new();
-    let mut unmapped = Vec::new();
-    for batch in batches {
-        let made = filter
-            .apply(batch)
-            .and_then(|b| rows_from_items(&b, &selection, &mut unmapped));
-        match made {
-            Ok(r) => rows.extend(r),
-            Err(e) => {
-                let error = crate::error::chain_text(&e);
-                let msg = LockMsg::Failed { generation, error };
-                let _ = tx.send(Msg::Lock(msg)).await;
-                return Ok(());
-            }
+    let options = DeriveOptions {
+        filter: ItemFilter::new(&item_ids, &[], &[]),
+        selection: AssetSelection::default(),
+        probe: Some(ProbeSettings {
+            stores: Arc::new(Stores::new(base_dir, false)),
+            workers: WORKERS,
+        }),
+    };
+    let derivation = match derive(batches.into_iter().map(Ok), options, token.clone()) {
+        Ok(d) => d,
+        Err(e) => {
+            let error = crate::error::chain_text(&e);
+            let _ = tx
+                .send(Msg::Lock(LockMsg::Failed { generation, error }))
+                .await;
+            return Ok(());
+        }
+    };
+    for warning in &derivation.unmapped {
+        if tx.send(Msg::Warning(warning.to_string())).await.is_err() {
+            return Ok(());
         }
     }
-    let total = rows.len();
+    let total = derivation.total;
     if tx
         .send(Msg::Lock(LockMsg::Started { generation, total }))
         .await
@@ -129,8 +96,7 @@ pub async fn derive(
     {
         return Ok(());
     }
-    let stores = Arc::new(Stores::new(base_dir, false));
-    let entries = probe(rows, stores, WORKERS).map(|p| LockEntry {
+    let entries = derivation.rows.map(|p| LockEntry {
         row: p.row,
         error: p.error,
     });
@@ -156,18 +122,6 @@ pub async fn derive(
     .await
 }
 
-/// Reads an asset-lock Parquet file's rows.
-pub fn read_lock(path: &Path) -> crate::Result<Vec<LockRow>> {
-    let input = path.display().to_string();
-    let batches = open_parquet(path, 8192)?;
-    expect_kind(&batches.schema(), SchemaKind::AssetLock, &input)?;
-    let mut rows = Vec::new();
-    for batch in batches {
-        rows.extend(rows_from_batch(&align_batch(&batch?, &input)?)?);
-    }
-    Ok(rows)
-}
-
 /// Opens a lock file into the lock pane.
 pub async fn open_lock(
     generation: u64,
@@ -176,7 +130,7 @@ pub async fn open_lock(
     _token: CancellationToken,
 ) -> anyhow::Result<()> {
     let start = Instant::now();
-    let read = tokio::task::spawn_blocking(move || read_lock(&path)).await?;
+    let read = tokio::task::spawn_blocking(move || read_rows(&path, RowForm::AsWritten)).await?;
     let elapsed_secs = start.elapsed().as_secs_f64();
     let msgs = match read {
         Ok(rows) => vec![
@@ -225,7 +179,7 @@ mod tests {
     use crate::tui::write::write_now;
 
     #[test]
-    fn locks_read_back_and_sources_are_told_apart() {
+    fn a_written_lock_reads_back_as_written() {
         let dir = tempfile::tempdir().unwrap();
         let rows = vec![LockRow {
             item_id: "i".into(),
@@ -242,25 +196,6 @@ mod tests {
             String::new(),
         );
         assert!(write_now(&req).unwrap());
-        assert_eq!(read_lock(&lock).unwrap(), rows);
-        assert_eq!(
-            classify_source(&lock.display().to_string()),
-            Source::Lock(lock.clone())
-        );
-        let pkg = dir.path().join("pkg");
-        std::fs::create_dir_all(&pkg).unwrap();
-        std::fs::copy(&lock, pkg.join("assets.lock.parquet")).unwrap();
-        std::fs::write(pkg.join("items.parquet"), b"").unwrap();
-        assert_eq!(
-            classify_source(&pkg.display().to_string()),
-            Source::Package {
-                items: pkg.join("items.parquet"),
-                lock: pkg.join("assets.lock.parquet"),
-            }
-        );
-        assert_eq!(
-            classify_source("items.ndjson"),
-            Source::Items("items.ndjson".into())
-        );
+        assert_eq!(read_rows(&lock, RowForm::AsWritten).unwrap(), rows);
     }
 }

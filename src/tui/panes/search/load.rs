@@ -4,62 +4,24 @@
 //! bound. A lock file or a package directory given as the source is told apart here, off the
 //! UI thread, and handed to the lock pane.
 
-use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use arrow_array::RecordBatch;
-use arrow_schema::SchemaRef;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::form::LocalSearch;
-use crate::items::ItemFilter;
-use crate::parquet_io::open_parquet;
+use crate::package::Source;
 use crate::search::LocalFilter;
-use crate::stac::read::{JsonItems, NdjsonItems, ReadOptions};
+use crate::stac::catalogue::{open_catalogue, Catalogue};
+use crate::stac::read::ReadOptions;
 use crate::tui::msg::Msg;
 use crate::tui::panes::items::ItemsMsg;
-use crate::tui::panes::lock::jobs::{classify_source, Source};
 
 /// Rows per batch the console asks the readers for: small enough that the table fills while
 /// a big file streams; one batch of OpenAerialMap-like items is ~1.5 MB of Arrow arrays.
 pub const LOAD_BATCH_ROWS: usize = 1024;
-
-type Batches = Box<dyn Iterator<Item = crate::Result<RecordBatch>> + Send>;
-
-/// Opens a catalogue by its extension: `.parquet` / `.geoparquet`, `.json`, else NDJSON.
-fn open_items(path: &Path, filter: ItemFilter) -> crate::Result<(SchemaRef, Batches)> {
-    let input = path.display().to_string();
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let options = ReadOptions {
-        batch_size: LOAD_BATCH_ROWS,
-        filter: filter.clone(),
-        ..ReadOptions::default()
-    };
-    match ext.as_str() {
-        "parquet" | "geoparquet" => {
-            let batches = open_parquet(path, LOAD_BATCH_ROWS)?;
-            let schema = batches.schema();
-            let it = batches.map(move |b| b.and_then(|b| filter.apply(b)));
-            Ok((schema, Box::new(it)))
-        }
-        "json" => {
-            let bytes = std::fs::read(path).map_err(|e| crate::Error::io(&input, e))?;
-            let items = JsonItems::parse(&bytes, &input, &options)?;
-            Ok((items.schema(), Box::new(items)))
-        }
-        _ => {
-            let file = File::open(path).map_err(|e| crate::Error::io(&input, e))?;
-            let items = NdjsonItems::scan(file, &input, options)?;
-            Ok((items.schema(), Box::new(items)))
-        }
-    }
-}
 
 /// Streams a catalogue's items into the inbox as `Opened`, `Batch`…, `Done` (or `Failed`),
 /// stopping early when cancelled or after `max_items`.
@@ -82,7 +44,7 @@ pub async fn load_local(
             send(ItemsMsg::Failed { generation, error });
         };
         // A lock file opens in the lock pane; a package directory opens both panes.
-        let path = match classify_source(&path.display().to_string()) {
+        let path = match Source::classify(&path.display().to_string()) {
             Source::Items(_) => path,
             Source::Lock(lock) => {
                 let base_dir = std::env::current_dir().unwrap_or_default();
@@ -108,8 +70,13 @@ pub async fn load_local(
                 items
             }
         };
-        let (schema, batches) = match open_items(&path, filter) {
-            Ok(x) => x,
+        let options = ReadOptions {
+            batch_size: LOAD_BATCH_ROWS,
+            filter,
+            ..ReadOptions::default()
+        };
+        let Catalogue { schema, batches } = match open_catalogue(&path, options) {
+            Ok(c) => c,
             Err(e) => return fail(crate::error::chain_text(&e)),
         };
         if !send(ItemsMsg::Opened { generation, schema }) {
@@ -165,6 +132,7 @@ fn keep_local(batch: RecordBatch, local: Option<&LocalFilter>) -> crate::Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::items::ItemFilter;
     use crate::lock::LockRow;
     use crate::tui::msg::{WriteContent, WriteRequest};
     use crate::tui::write::write_now;
