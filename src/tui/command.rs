@@ -133,6 +133,10 @@ pub enum Command {
     AcceptDrift,
     /// Export the results as JSON lines (prompts for the path).
     ExportResults,
+    /// Move the column under the columns chooser's cursor up (earlier in the table).
+    MoveColumnUp,
+    /// Move the column under the columns chooser's cursor down (later in the table).
+    MoveColumnDown,
 }
 
 impl Command {
@@ -177,6 +181,8 @@ impl Command {
             Command::ShowDetail => "details",
             Command::AcceptDrift => "accept drift",
             Command::ExportResults => "export JSON lines",
+            Command::MoveColumnUp => "move column up (columns)",
+            Command::MoveColumnDown => "move column down (columns)",
         }
     }
 
@@ -189,7 +195,9 @@ impl Command {
             | Command::OpenItem
             | Command::StartFilter
             | Command::Sort
-            | Command::ChooseColumns => Some(PaneId::Items),
+            | Command::ChooseColumns
+            | Command::MoveColumnUp
+            | Command::MoveColumnDown => Some(PaneId::Items),
             Command::EditField
             | Command::RunSearch
             | Command::RecallSearch

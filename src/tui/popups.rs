@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::Frame;
 
-use super::command::PaneId;
+use super::command::{Command, PaneId};
 use super::keymap::Scope;
 use super::model::{Model, Popup};
 use super::panes;
@@ -87,13 +87,26 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, model: &Model) -> Option<Rect> {
             boxed(frame, rect, &title, shown, theme);
             Some(rect)
         }
-        Popup::Columns { cursor } => Some(panes::items::view::draw_columns(
-            frame,
-            area,
-            &model.items,
-            *cursor,
-            theme,
-        )),
+        Popup::Columns { cursor } => {
+            let key = |c: Command| {
+                let k = model.keymap.key_for(PaneId::Items, c);
+                k.map_or_else(|| "?".to_string(), |k| k.to_string())
+            };
+            let title = format!(
+                "Columns ({} shows/hides, {}/{} move)",
+                key(Command::ToggleMark),
+                key(Command::MoveColumnUp),
+                key(Command::MoveColumnDown)
+            );
+            Some(panes::items::view::draw_columns(
+                frame,
+                area,
+                &model.items,
+                *cursor,
+                &title,
+                theme,
+            ))
+        }
         Popup::Collections => {
             let picker = model.search.picker.as_ref()?;
             Some(panes::search::view::draw_picker(frame, area, picker, theme))

@@ -161,10 +161,10 @@ pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
             vec![]
         }
         Command::ToggleMark if matches!(model.popup, Some(Popup::Columns { .. })) => {
-            if let Some(Popup::Columns { cursor }) = model.popup {
-                items::update::toggle_column(model, cursor);
+            match model.popup {
+                Some(Popup::Columns { cursor }) => items::update::toggle_column(model, cursor),
+                _ => vec![],
             }
-            vec![]
         }
         c => match c.pane().unwrap_or(model.focus) {
             PaneId::Search => search::update::command(model, c),
