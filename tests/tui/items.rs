@@ -368,7 +368,8 @@ fn items_in(state: &str, w: u16, h: u16) -> Model {
     match state {
         "filtered" => {
             update(&mut m, key('/'));
-            for c in "drone".chars() {
+            // Matches the platform column (the filter looks in the shown columns).
+            for c in "matrice".chars() {
                 update(&mut m, key(c));
             }
             let effects = update(&mut m, code(KeyCode::Enter));
