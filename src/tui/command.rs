@@ -137,6 +137,10 @@ pub enum Command {
     ShowMessages,
     /// Mark (or unmark) every result of the group under the cursor.
     MarkGroup,
+    /// Move the column under the columns chooser's cursor up (earlier in the table).
+    MoveColumnUp,
+    /// Move the column under the columns chooser's cursor down (later in the table).
+    MoveColumnDown,
 }
 
 impl Command {
@@ -183,6 +187,8 @@ impl Command {
             Command::ExportResults => "export JSON lines",
             Command::ShowMessages => "messages",
             Command::MarkGroup => "mark group",
+            Command::MoveColumnUp => "move column up (columns)",
+            Command::MoveColumnDown => "move column down (columns)",
         }
     }
 
@@ -190,9 +196,12 @@ impl Command {
     /// to the focused pane (moving, marking, filtering, sorting, cancelling).
     pub fn pane(self) -> Option<PaneId> {
         match self {
-            Command::Left | Command::Right | Command::OpenItem | Command::ChooseColumns => {
-                Some(PaneId::Items)
-            }
+            Command::Left
+            | Command::Right
+            | Command::OpenItem
+            | Command::ChooseColumns
+            | Command::MoveColumnUp
+            | Command::MoveColumnDown => Some(PaneId::Items),
             Command::EditField
             | Command::RunSearch
             | Command::RecallSearch

@@ -236,6 +236,8 @@ const DEFAULTS: &[(Scope, &str, Command)] = &[
     (Scope::Pane(PaneId::Lock), "s", Command::Sort),
     (Scope::Pane(PaneId::Search), "c", Command::PickCollections),
     (Scope::Pane(PaneId::Search), "space", Command::ToggleMark),
+    (Scope::Pane(PaneId::Items), "K", Command::MoveColumnUp),
+    (Scope::Pane(PaneId::Items), "J", Command::MoveColumnDown),
 ];
 
 /// A user keymap file: bindings that patch the defaults.

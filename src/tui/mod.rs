@@ -42,7 +42,7 @@ use self::app::{Effects, INBOX_CAPACITY};
 use self::keymap::Keymap;
 use self::model::Model;
 use self::msg::Msg;
-use self::panes::{lock, search};
+use self::panes::{items, lock, search};
 use self::tasks::TaskKind;
 use self::terminal::Signal;
 use self::theme::Theme;
@@ -226,6 +226,8 @@ async fn run_async(options: Options, dirs: Dirs, keymap: Keymap) -> anyhow::Resu
     let size = terminal.size()?;
     let mut model = Model::new(keymap, Theme::from_env(), (size.width, size.height));
     model.search.history = search::history::read(&dirs.state);
+    model.items.layouts = items::layout::read(&dirs.state);
+    model.items.state_dir = Some(dirs.state.clone());
     let source = demo
         .as_ref()
         .map(|d| d.items_path.display().to_string())

@@ -104,8 +104,10 @@ pub fn command(model: &mut Model, c: Command) -> Option<Vec<Effect>> {
             Some(vec![])
         }
         (Popup::Columns { cursor }, Command::ToggleMark) => {
-            panes::items::update::toggle_column(model, cursor);
-            Some(vec![])
+            Some(panes::items::update::toggle_column(model, cursor))
+        }
+        (Popup::Columns { .. }, Command::MoveColumnUp | Command::MoveColumnDown) => {
+            Some(panes::items::update::command(model, c))
         }
         (Popup::Collections, Command::ToggleMark) => {
             panes::search::update::toggle_collection(model);
@@ -312,13 +314,26 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, model: &Model) -> Option<Rect> {
             boxed(frame, rect, &title, lines, theme);
             Some(rect)
         }
-        Popup::Columns { cursor } => Some(panes::items::view::draw_columns(
-            frame,
-            area,
-            &model.items,
-            *cursor,
-            theme,
-        )),
+        Popup::Columns { cursor } => {
+            let key = |c: Command| {
+                let k = model.keymap.key_for(PaneId::Items, c);
+                k.map_or_else(|| "?".to_string(), |k| k.to_string())
+            };
+            let title = format!(
+                "Columns ({} shows/hides, {}/{} move)",
+                key(Command::ToggleMark),
+                key(Command::MoveColumnUp),
+                key(Command::MoveColumnDown)
+            );
+            Some(panes::items::view::draw_columns(
+                frame,
+                area,
+                &model.items,
+                *cursor,
+                &title,
+                theme,
+            ))
+        }
         Popup::Collections => {
             let picker = model.search.picker.as_ref()?;
             Some(panes::search::view::draw_picker(frame, area, picker, theme))

@@ -6,6 +6,8 @@ use rstest::rstest;
 use stacpkg::tui::command::PaneId;
 use stacpkg::tui::model::{Model, Popup};
 use stacpkg::tui::msg::{Effect, Msg};
+use stacpkg::tui::panes::items::columns::ASSET_KEYS;
+use stacpkg::tui::panes::items::layout::SavedColumn;
 use stacpkg::tui::panes::items::{ItemsEffect, ItemsMsg, Phase};
 use stacpkg::tui::panes::lock::LockEffect;
 use stacpkg::tui::panes::search::SearchEffect;
@@ -51,7 +53,7 @@ fn a_sort_shows_the_new_order_from_its_top_and_streaming_keeps_the_cursor_item()
     let id = m.items.cursor_id.clone().unwrap();
     update(&mut m, key(' '));
     assert!(m.items.marked.contains(&id));
-    // Sort by the first visible column (collection, then datetime …): move to `gsd`.
+    // Sort by a visible column: move to `gsd`.
     let gsd = m
         .items
         .visible_columns()
@@ -137,11 +139,206 @@ fn enter_opens_the_items_json_and_esc_cancels_a_running_load() {
     assert_eq!(m.items.total_rows, 10);
 }
 
+/// The visible columns after the id.
+fn shown(m: &Model) -> Vec<String> {
+    m.items
+        .visible_columns()
+        .into_iter()
+        .map(String::from)
+        .collect()
+}
+
+/// A finished load of `batches` from `source`.
+fn loaded(m: &mut Model, source: &str, batches: &[arrow::array::RecordBatch]) {
+    m.search.form.source = source.into();
+    let effects = update(m, Msg::Command(stacpkg::tui::command::Command::RunSearch));
+    let g = match &effects[0] {
+        Effect::Search(SearchEffect::LoadLocal { generation, .. }) => *generation,
+        e => panic!("expected LoadLocal, got {e:?}"),
+    };
+    feed(m, g, batches);
+    update(
+        m,
+        Msg::Items(ItemsMsg::Done {
+            generation: g,
+            elapsed_secs: 0.25,
+        }),
+    );
+}
+
+#[test]
+fn default_columns_are_the_ones_an_operator_reads_first() {
+    // The demo: one collection (hidden), datetime null in half the rows (start_datetime
+    // stands in, in the datetime column).
+    let mut m = model(120, 40);
+    loaded(&mut m, "demo.ndjson", &demo_batches(60, 20));
+    assert_eq!(
+        shown(&m),
+        ["title", "datetime", ASSET_KEYS, "gsd", "platform"]
+    );
+    let frame = render(&m);
+    assert!(frame.contains("metadata,thumbnail,v…"), "{frame}");
+    assert!(
+        frame.contains("2019-10-06T05:34:59Z"),
+        "start_datetime fallback\n{frame}"
+    );
+    // The rest are hidden but in the chooser, after the defaults.
+    let names: Vec<&str> = m.items.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        &names[..7],
+        [
+            "title",
+            "datetime",
+            "start_datetime",
+            "collection",
+            ASSET_KEYS,
+            "gsd",
+            "platform"
+        ]
+    );
+    assert!(names.contains(&"created") && names.contains(&"assets"));
+    // Two collections in the sample: collection is shown.
+    let mut mixed = demo_batches(10, 10);
+    mixed.extend(sentinel_batches(10, 10));
+    let mut m = model(120, 40);
+    loaded(&mut m, "mixed.ndjson", &mixed);
+    assert!(
+        shown(&m).contains(&"collection".to_string()),
+        "{:?}",
+        shown(&m)
+    );
+    // Datetime null in the whole sample: start_datetime is shown instead.
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/items.ndjson"),
+    )
+    .unwrap();
+    let nulls: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains(r#""datetime":null"#))
+        .take(5)
+        .collect();
+    assert_eq!(nulls.len(), 5);
+    let options = stacpkg::stac::read::ReadOptions::default();
+    let batches: Vec<_> = stacpkg::stac::read::NdjsonItems::scan(
+        std::io::Cursor::new(nulls.join("\n")),
+        "nulls",
+        options,
+    )
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap();
+    let mut m = model(120, 40);
+    loaded(&mut m, "nulls.ndjson", &batches);
+    assert_eq!(
+        shown(&m),
+        ["title", "start_datetime", ASSET_KEYS, "gsd", "platform"]
+    );
+}
+
+#[test]
+fn column_widths_come_from_the_sample_not_from_the_rows_on_screen() {
+    let mut m = model(120, 40);
+    loaded(&mut m, "demo.ndjson", &demo_batches(240, 60));
+    let header = |m: &Model| render(m).lines().nth(2).unwrap().to_string();
+    let first = header(&m);
+    for _ in 0..6 {
+        update(&mut m, code(KeyCode::PageDown));
+        assert_eq!(header(&m), first);
+    }
+    // A long id is drawn whole when there is room, clipped with … when there is not.
+    let mut m = model(120, 40);
+    loaded(&mut m, "s2.ndjson", &sentinel_batches(40, 10));
+    let id = m.items.cursor_id.clone().unwrap();
+    assert_eq!(id.chars().count(), 60);
+    assert!(render(&m).contains(&id));
+    m.size = (70, 20);
+    let frame = render(&m);
+    assert!(!frame.contains(&id));
+    assert!(
+        frame.contains(&format!("{}…", &id[..(70 - 2 - 21 - 1)])),
+        "{frame}"
+    );
+}
+
+#[test]
+fn the_chooser_reorders_columns_and_the_layout_is_remembered_per_source_kind() {
+    let mut m = model(120, 40);
+    loaded(&mut m, "demo.ndjson", &demo_batches(60, 20));
+    update(&mut m, key('c'));
+    // `gsd` is the 6th column in the chooser: move it to the top, hide `title`.
+    for _ in 0..5 {
+        update(&mut m, key('j'));
+    }
+    assert_eq!(m.popup, Some(Popup::Columns { cursor: 5 }));
+    assert_eq!(m.items.columns[5].name, "gsd");
+    let mut saved = None;
+    for _ in 0..6 {
+        for e in update(&mut m, key('K')) {
+            if let Effect::Items(ItemsEffect::SaveLayouts { layouts, .. }) = e {
+                saved = Some(layouts);
+            }
+        }
+    }
+    assert_eq!(m.popup, Some(Popup::Columns { cursor: 0 }));
+    assert_eq!(m.items.columns[0].name, "gsd");
+    update(&mut m, key('J'));
+    assert_eq!(m.popup, Some(Popup::Columns { cursor: 1 }));
+    update(&mut m, key('k'));
+    let effects = update(&mut m, key(' '));
+    assert_eq!(shown(&m), ["gsd", "datetime", ASSET_KEYS, "platform"]);
+    let Some(Effect::Items(ItemsEffect::SaveLayouts { layouts, state_dir })) =
+        effects.into_iter().next()
+    else {
+        panic!("a toggle saves the layout");
+    };
+    assert!(state_dir.is_none(), "no state dir in tests");
+    assert_ne!(saved, Some(layouts.clone()));
+    let ndjson = &layouts["ndjson"];
+    assert_eq!(
+        ndjson[..2],
+        [
+            SavedColumn {
+                name: "title".into(),
+                visible: false
+            },
+            SavedColumn {
+                name: "gsd".into(),
+                visible: true
+            }
+        ]
+    );
+    // Next start: the saved layouts are loaded; a file of the same kind gets the layout…
+    let mut m = model(120, 40);
+    m.items.layouts = layouts.clone();
+    loaded(&mut m, "other.NDJSON", &demo_batches(20, 20));
+    assert_eq!(shown(&m), ["gsd", "datetime", ASSET_KEYS, "platform"]);
+    // … another kind keeps the defaults.
+    loaded(&mut m, "demo.parquet", &demo_batches(20, 20));
+    assert_eq!(
+        shown(&m),
+        ["title", "datetime", ASSET_KEYS, "gsd", "platform"]
+    );
+    // K / J outside the chooser do nothing.
+    assert!(update(&mut m, key('K')).is_empty());
+    assert_eq!(m.items.columns[0].name, "title");
+}
+
+#[test]
+fn a_long_id_is_clipped_with_an_ellipsis_in_a_narrow_terminal() {
+    let mut m = model(64, 14);
+    loaded(&mut m, "s2.ndjson", &sentinel_batches(40, 10));
+    insta::assert_snapshot!("long_id_64x14", render(&m));
+}
+
 /// A model of the items pane in a given state.
 fn items_in(state: &str, w: u16, h: u16) -> Model {
     let mut m = model(w, h);
     if state == "empty" {
         m.focus = PaneId::Items;
+        return m;
+    }
+    if state == "sentinel" {
+        loaded(&mut m, "s2.ndjson", &sentinel_batches(60, 20));
         return m;
     }
     let g = start_load(&mut m);
@@ -151,7 +348,7 @@ fn items_in(state: &str, w: u16, h: u16) -> Model {
         "streaming" => {
             feed(&mut m, g, &batches[..1]);
         }
-        "done" | "filtered" | "sorted" | "json" | "columns" => {
+        "done" | "filtered" | "sorted" | "json" | "columns" | "reordered" => {
             feed(&mut m, g, &batches);
             update(
                 &mut m,
@@ -175,7 +372,8 @@ fn items_in(state: &str, w: u16, h: u16) -> Model {
     match state {
         "filtered" => {
             update(&mut m, key('/'));
-            for c in "drone".chars() {
+            // Matches the platform column (the filter looks in the shown columns).
+            for c in "matrice".chars() {
                 update(&mut m, key(c));
             }
             let effects = update(&mut m, code(KeyCode::Enter));
@@ -193,6 +391,23 @@ fn items_in(state: &str, w: u16, h: u16) -> Model {
         "columns" => {
             update(&mut m, key('c'));
         }
+        "reordered" => {
+            // platform to the top, asset keys down one, title hidden.
+            update(&mut m, key('c'));
+            for _ in 0..6 {
+                update(&mut m, key('j'));
+            }
+            for _ in 0..6 {
+                update(&mut m, key('K'));
+            }
+            for _ in 0..5 {
+                update(&mut m, key('j'));
+            }
+            update(&mut m, key('J'));
+            update(&mut m, Msg::Command(stacpkg::tui::command::Command::Top));
+            update(&mut m, key('j'));
+            update(&mut m, key(' '));
+        }
         _ => {}
     }
     m
@@ -209,7 +424,9 @@ fn snapshots(
         "filtered",
         "sorted",
         "json",
-        "columns"
+        "columns",
+        "reordered",
+        "sentinel"
     )]
     state: &str,
     #[values((80, 24), (120, 40))] size: (u16, u16),
@@ -242,7 +459,7 @@ fn a_filter_after_the_end_shows_its_rows_from_the_top() {
     assert!(screen.contains(&format!("row 1/{shown}")), "{screen}");
     let body_rows = screen
         .lines()
-        .filter(|l| l.contains("openaerialmap"))
+        .filter(|l| l.contains("T") && l.contains(" 2019-"))
         .count();
     assert_eq!(body_rows, shown.min(m.page_rows() - 1), "{screen}");
 }

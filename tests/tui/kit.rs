@@ -32,6 +32,43 @@ pub fn demo_batches(n: usize, batch: usize) -> Vec<RecordBatch> {
     )
     .unwrap();
     let lines: String = text.lines().take(n).map(|l| format!("{l}\n")).collect();
+    batches_of(lines, batch)
+}
+
+/// `n` Sentinel-2-like items (60-character ids that differ only in their tile and times), in
+/// batches of `batch` rows.
+pub fn sentinel_batches(n: usize, batch: usize) -> Vec<RecordBatch> {
+    let tiles = ["T32TQM", "T32TQN", "T33UUP", "T31UFT"];
+    let lines: String = (0..n)
+        .map(|i| {
+            let day = 10 + i / 4;
+            let sat = if i % 2 == 0 { 'A' } else { 'B' };
+            let id = format!(
+                "S2{sat}_MSIL2A_202306{day:02}T101559_N0509_R065_{}_202306{day:02}T131829",
+                tiles[i % 4]
+            );
+            format!(
+                concat!(
+                    r#"{{"type":"Feature","stac_version":"1.0.0","id":"{id}","#,
+                    r#""collection":"sentinel-2-l2a","#,
+                    r#""geometry":{{"type":"Point","coordinates":[9.0,45.0]}},"bbox":[9.0,45.0,9.0,45.0],"#,
+                    r#""properties":{{"datetime":"2023-06-{day:02}T10:15:59Z","platform":"sentinel-2{sat_l}","#,
+                    r#""gsd":10,"eo:cloud_cover":{cc},"proj:epsg":32632}},"links":[],"#,
+                    r#""assets":{{"visual":{{"href":"https://e.invalid/{id}/TCI.tif"}},"#,
+                    r#""thumbnail":{{"href":"https://e.invalid/{id}/preview.jpg"}}}}}}"#,
+                    "\n"
+                ),
+                id = id,
+                day = day,
+                sat_l = sat.to_ascii_lowercase(),
+                cc = (i * 7) % 100
+            )
+        })
+        .collect();
+    batches_of(lines, batch)
+}
+
+fn batches_of(lines: String, batch: usize) -> Vec<RecordBatch> {
     let options = ReadOptions {
         batch_size: batch,
         ..ReadOptions::default()

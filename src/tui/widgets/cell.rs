@@ -3,6 +3,9 @@
 //! `2020-01-24 12:11:23.208000+00:00`: 32 characters that a 28-column cell clips. The table
 //! shows them as compact RFC 3339 instead (`2020-01-24T12:11:23.208Z`); everything else is the
 //! preview's text.
+//!
+//! Cells wider than their column are clipped by display width with an ellipsis ([`clip`]), the
+//! way the terminal will draw them (graphemes, wide characters count two cells).
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
@@ -12,6 +15,8 @@ use arrow_array::types::{
 use arrow_array::Array;
 use arrow_schema::{DataType, TimeUnit};
 use chrono::{DateTime, Utc};
+use ratatui::style::Style;
+use ratatui::text::Span;
 
 use crate::preview::cell_text;
 
@@ -28,6 +33,38 @@ pub fn table_cell(array: &dyn Array, row: usize) -> String {
         }
         _ => cell_text(array, row),
     }
+}
+
+/// Drawn in place of the clipped end of a cell.
+pub const ELLIPSIS: &str = "…";
+
+/// How many terminal cells `text` takes (as ratatui measures it).
+pub fn display_width(text: &str) -> usize {
+    Span::raw(text).width()
+}
+
+/// `text` fitted into `width` cells: unchanged if it fits, else cut at a grapheme boundary
+/// and ended with `…` (a wide character that would straddle the edge is dropped whole).
+pub fn clip(text: &str, width: usize) -> String {
+    if display_width(text) <= width {
+        return text.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let room = width - display_width(ELLIPSIS);
+    let mut out = String::new();
+    let mut used = 0;
+    for g in Span::raw(text).styled_graphemes(Style::default()) {
+        let w = display_width(g.symbol);
+        if used + w > room {
+            break;
+        }
+        used += w;
+        out.push_str(g.symbol);
+    }
+    out.push_str(ELLIPSIS);
+    out
 }
 
 fn is_utc(tz: &str) -> bool {
@@ -96,5 +133,29 @@ mod tests {
         assert_eq!(table_cell(&paris, 0), cell_text(&paris, 0));
         let ints = Int64Array::from(vec![7]);
         assert_eq!(table_cell(&ints, 0), "7");
+    }
+
+    #[test]
+    fn clip_keeps_what_fits_and_ends_the_rest_with_an_ellipsis() {
+        let s2 = "S2B_MSIL2A_20230615T101559_N0509_R065_T32TQM_20230615T131829";
+        assert_eq!(clip(s2, 60), s2);
+        assert_eq!(clip(s2, 20), "S2B_MSIL2A_20230615…");
+        assert_eq!(display_width(&clip(s2, 20)), 20);
+        assert_eq!(clip("abc", 3), "abc");
+        assert_eq!(clip("abcd", 3), "ab…");
+        assert_eq!(clip("abcd", 1), "…");
+        assert_eq!(clip("abcd", 0), "");
+        assert_eq!(clip("", 0), "");
+        // By display width: CJK characters take two cells; one straddling the edge goes.
+        assert_eq!(display_width("東京都"), 6);
+        assert_eq!(clip("東京都", 6), "東京都");
+        assert_eq!(clip("東京都", 5), "東京…");
+        assert_eq!(clip("東京都", 4), "東…");
+        // Combining marks stay with their letter.
+        assert_eq!(
+            clip("e\u{301}e\u{301}e\u{301}", 3),
+            "e\u{301}e\u{301}e\u{301}"
+        );
+        assert_eq!(clip("e\u{301}e\u{301}e\u{301}", 2), "e\u{301}…");
     }
 }

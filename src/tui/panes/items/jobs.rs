@@ -1,4 +1,5 @@
-//! The items pane's task: computing a filtered / sorted row order on a blocking thread.
+//! The items pane's tasks: computing a filtered / sorted row order on a blocking thread, and
+//! writing the remembered column layouts.
 
 use std::sync::Arc;
 
@@ -6,6 +7,7 @@ use arrow_array::RecordBatch;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::layout;
 use super::order::compute_view;
 use super::{ItemsEffect, ItemsMsg, ViewSpec};
 use crate::tui::msg::Msg;
@@ -24,6 +26,11 @@ pub fn start(tasks: &mut TaskManager<Msg>, effect: ItemsEffect) {
             tasks.spawn(TaskKind::Compute, move |token| {
                 compute(generation, batches, spec, tx, token)
             });
+        }
+        ItemsEffect::SaveLayouts { state_dir, layouts } => {
+            if let Some(dir) = state_dir {
+                tasks.spawn(TaskKind::Save, move |_| layout::save(dir, layouts));
+            }
         }
     }
 }

@@ -12,24 +12,18 @@ use std::sync::Arc;
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::SchemaRef;
+
+pub use self::columns::Column;
+use self::columns::{arrange, column_names, source_kind, Profile};
+use self::layout::{Layouts, SavedColumn};
+
+pub mod columns;
 pub mod jobs;
 pub mod json;
+pub mod layout;
 pub mod order;
 pub mod update;
 pub mod view;
-
-/// Columns hidden until the user shows them (long or structural values).
-pub const HIDDEN_BY_DEFAULT: [&str; 7] = [
-    "type",
-    "stac_version",
-    "stac_extensions",
-    "links",
-    "assets",
-    "geometry",
-    "bbox",
-];
-/// Widest a column is drawn, in cells.
-pub const MAX_COLUMN_WIDTH: usize = 28;
 
 /// A row: batch index and row within the batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,15 +79,6 @@ pub enum Phase {
     Failed(String),
 }
 
-/// A table column other than the frozen id.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Column {
-    /// The schema field name.
-    pub name: String,
-    /// Whether it is drawn.
-    pub is_visible: bool,
-}
-
 /// The items pane state.
 #[derive(Debug, Clone)]
 pub struct ItemsPane {
@@ -143,6 +128,16 @@ pub struct ItemsPane {
     pub sort: Option<SortSpec>,
     /// Current filter text.
     pub filter: String,
+    /// The column names of the schema (derived ones included), in schema order.
+    pub names: Vec<String>,
+    /// What the load's first rows tell (column widths, default columns).
+    pub profile: Profile,
+    /// The source kind the layout is remembered under.
+    pub kind: String,
+    /// The remembered layouts, by source kind (read at start).
+    pub layouts: Layouts,
+    /// Where the layouts are written (none: not remembered).
+    pub state_dir: Option<PathBuf>,
 }
 
 impl Default for ItemsPane {
@@ -170,6 +165,11 @@ impl Default for ItemsPane {
             column_cursor: 0,
             sort: None,
             filter: String::new(),
+            names: Vec::new(),
+            profile: Profile::default(),
+            kind: String::new(),
+            layouts: Layouts::new(),
+            state_dir: None,
         }
     }
 }
@@ -179,36 +179,70 @@ impl ItemsPane {
     pub fn start_load(&mut self, source: String, generation: u64) {
         let marked = std::mem::take(&mut self.marked);
         *self = ItemsPane {
-            source,
             phase: Phase::Loading,
             generation,
             marked,
             filter: std::mem::take(&mut self.filter),
             sort: self.sort.take(),
             view_generation: self.view_generation,
+            kind: source_kind(&source),
+            layouts: std::mem::take(&mut self.layouts),
+            state_dir: self.state_dir.take(),
+            source,
             ..ItemsPane::default()
         };
     }
 
-    /// Takes the schema of a new load: columns in schema order, long ones hidden.
+    /// Takes the schema of a load (again when a page brings new fields): new columns are
+    /// measured, and the columns arranged (remembered layout, else the default columns).
     pub fn set_schema(&mut self, schema: SchemaRef) {
-        let old: Vec<Column> = std::mem::take(&mut self.columns);
-        self.columns = schema
-            .fields()
-            .iter()
-            .filter(|f| f.name() != "id")
-            .map(|f| Column {
-                name: f.name().clone(),
-                is_visible: old
-                    .iter()
-                    .find(|c| &c.name == f.name())
-                    .map_or(!HIDDEN_BY_DEFAULT.contains(&f.name().as_str()), |c| {
-                        c.is_visible
-                    }),
-            })
-            .collect();
+        self.names = column_names(schema.fields().iter().map(|f| f.name().as_str()));
         self.schema = Some(schema);
         self.phase = Phase::Streaming;
+        self.profile.update(&self.batches, &self.names);
+        self.arrange_columns();
+    }
+
+    /// After a batch arrived: measures it while the sample fills.
+    pub fn batch_added(&mut self) {
+        if self.profile.update(&self.batches, &self.names) {
+            self.arrange_columns();
+        }
+    }
+
+    /// Orders and shows the columns from the remembered layout of this source kind and the
+    /// sample's defaults.
+    fn arrange_columns(&mut self) {
+        let saved = self.layouts.get(&self.kind).map(Vec::as_slice);
+        self.columns = arrange(&self.names, &self.profile, saved);
+        let n = self.visible_columns().len();
+        self.column_cursor = self.column_cursor.min(n.saturating_sub(1));
+    }
+
+    /// Remembers the current layout for this source kind (columns of other sources kept
+    /// after it) and asks for the file to be written.
+    pub fn remember_layout(&mut self) -> ItemsEffect {
+        let mut saved: Vec<SavedColumn> = self
+            .columns
+            .iter()
+            .map(|c| SavedColumn {
+                name: c.name.clone(),
+                visible: c.is_visible,
+            })
+            .collect();
+        if let Some(old) = self.layouts.get(&self.kind) {
+            let extra: Vec<SavedColumn> = old
+                .iter()
+                .filter(|o| !saved.iter().any(|s| s.name == o.name))
+                .cloned()
+                .collect();
+            saved.extend(extra);
+        }
+        self.layouts.insert(self.kind.clone(), saved);
+        ItemsEffect::SaveLayouts {
+            state_dir: self.state_dir.clone(),
+            layouts: self.layouts.clone(),
+        }
     }
 
     /// Whether rows are shown in arrival order, unfiltered.
@@ -386,5 +420,12 @@ pub enum ItemsEffect {
         batches: Vec<RecordBatch>,
         /// What to compute.
         spec: ViewSpec,
+    },
+    /// Write the remembered column layouts (`columns.json`).
+    SaveLayouts {
+        /// The state dir (none: not remembered).
+        state_dir: Option<PathBuf>,
+        /// Every source kind's layout.
+        layouts: Layouts,
     },
 }

@@ -1,15 +1,16 @@
 //! The filtered and sorted row order of the items table ([`compute_view`]): CPU work on every
 //! row, so it runs in the task layer, never in `update`. The filter matches the text the table
-//! shows ([`table_cell`]).
+//! shows and the sort follows it ([`Source`]: the asset keys, start_datetime standing in for a
+//! null datetime).
 
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
 use tokio_util::sync::CancellationToken;
 
+use super::columns::Source;
 use super::{RowRef, SortSpec, ViewSpec};
 use crate::preview::cell_text;
-use crate::tui::widgets::cell::table_cell;
 
 /// A sort key: numbers (and times) compare as numbers, everything else as text; nulls last.
 #[derive(Debug, Clone, PartialEq, PartialOrd)]
@@ -50,6 +51,15 @@ fn sort_key(array: &dyn Array, row: usize) -> SortKey {
     }
 }
 
+/// The sort key of a derived column's text (empty: null).
+fn text_key(text: &str) -> SortKey {
+    if text.is_empty() {
+        SortKey::Null
+    } else {
+        SortKey::Text(text.to_lowercase())
+    }
+}
+
 /// The rows to show, in order, or `None` if cancelled part way.
 pub fn compute_view(
     batches: &[RecordBatch],
@@ -62,27 +72,27 @@ pub fn compute_view(
         if cancel.is_cancelled() {
             return None;
         }
-        let schema = batch.schema();
-        let filter_cols: Vec<&dyn Array> = spec
+        let filter_cols: Vec<Source> = spec
             .filter_columns
             .iter()
-            .filter_map(|n| schema.index_of(n).ok())
-            .map(|i| batch.column(i).as_ref())
+            .filter_map(|n| Source::of(batch, n))
             .collect();
         let sort_col = spec
             .sort
             .as_ref()
-            .and_then(|s| schema.index_of(&s.column).ok())
-            .map(|i| batch.column(i).as_ref());
+            .and_then(|s| Source::of(batch, &s.column));
         for r in 0..batch.num_rows() {
             if !needle.is_empty()
                 && !filter_cols
                     .iter()
-                    .any(|c| table_cell(*c, r).to_lowercase().contains(&needle))
+                    .any(|c| c.text(r).to_lowercase().contains(&needle))
             {
                 continue;
             }
-            let key = sort_col.map_or(SortKey::Null, |c| sort_key(c, r));
+            let key = sort_col.map_or(SortKey::Null, |c| match c.sort_array(r) {
+                Some(array) => sort_key(array, r),
+                None => text_key(&c.text(r)),
+            });
             rows.push((RowRef::new(b, r), key));
         }
     }

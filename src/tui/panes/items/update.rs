@@ -41,6 +41,7 @@ pub fn message(model: &mut Model, msg: ItemsMsg) -> Vec<Effect> {
             let n = batch.num_rows();
             items.batches.push(batch);
             items.total_rows += n;
+            items.batch_added();
             items.phase = Phase::Streaming;
             items.elapsed_secs = elapsed_secs;
             if elapsed_secs > 0.0 {
@@ -200,6 +201,20 @@ pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
             model.popup = Some(Popup::Columns { cursor: 0 });
             vec![]
         }
+        Command::MoveColumnUp | Command::MoveColumnDown => {
+            let Some(Popup::Columns { cursor }) = model.popup else {
+                model.is_dirty = false;
+                return vec![];
+            };
+            let up = c == Command::MoveColumnUp;
+            match move_column(model, cursor, up) {
+                Some(to) => {
+                    model.popup = Some(Popup::Columns { cursor: to });
+                    vec![Effect::Items(model.items.remember_layout())]
+                }
+                None => vec![],
+            }
+        }
         _ => {
             model.is_dirty = false;
             vec![]
@@ -207,13 +222,49 @@ pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
     }
 }
 
-/// Space in the columns chooser: shows or hides the column under its cursor.
-pub fn toggle_column(model: &mut Model, cursor: usize) {
-    if let Some(col) = model.items.columns.get_mut(cursor) {
-        col.is_visible = !col.is_visible;
+/// Space in the columns chooser: shows or hides the column under its cursor, and remembers
+/// the layout.
+pub fn toggle_column(model: &mut Model, cursor: usize) -> Vec<Effect> {
+    let selected = selected_column(model);
+    let Some(col) = model.items.columns.get_mut(cursor) else {
+        return vec![];
+    };
+    col.is_visible = !col.is_visible;
+    reselect(model, selected);
+    vec![Effect::Items(model.items.remember_layout())]
+}
+
+/// Moves the chooser's column at `cursor` one place up or down; returns where it went.
+fn move_column(model: &mut Model, cursor: usize, up: bool) -> Option<usize> {
+    let n = model.items.columns.len();
+    let to = if up {
+        cursor.checked_sub(1)?
+    } else {
+        Some(cursor + 1).filter(|&t| t < n)?
+    };
+    if cursor >= n {
+        return None;
     }
-    let n = model.items.visible_columns().len();
-    model.items.column_cursor = model.items.column_cursor.min(n.saturating_sub(1));
+    let selected = selected_column(model);
+    model.items.columns.swap(cursor, to);
+    reselect(model, selected);
+    Some(to)
+}
+
+/// The name of the table's selected column.
+fn selected_column(model: &Model) -> Option<String> {
+    let visible = model.items.visible_columns();
+    visible
+        .get(model.items.column_cursor)
+        .map(|s| s.to_string())
+}
+
+/// Keeps the table's selection on the column `name` if it is still shown.
+fn reselect(model: &mut Model, name: Option<String>) {
+    let visible = model.items.visible_columns();
+    let at = name.and_then(|n| visible.iter().position(|v| *v == n));
+    let n = visible.len();
+    model.items.column_cursor = at.unwrap_or(model.items.column_cursor.min(n.saturating_sub(1)));
 }
 
 /// The filter prompt was submitted.

@@ -5,9 +5,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 
-use super::{ItemsPane, Phase, RowRef, MAX_COLUMN_WIDTH};
+use super::columns::{fit, ColumnWidth, Source};
+use super::{ItemsPane, Phase, RowRef};
 use crate::tui::theme::{Role, Theme};
-use crate::tui::widgets::cell::table_cell;
+use crate::tui::widgets::cell::{clip, display_width};
 use crate::tui::widgets::popup::{boxed, centred};
 
 /// One-line summary above the table.
@@ -81,52 +82,36 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, pane: &ItemsPane, theme: &Theme) 
     let end = (pane.offset + body_rows).min(pane.rows.len());
     let window = &pane.rows[pane.offset.min(end)..end];
     let visible = pane.visible_columns();
+    // Widths come from the load's sample, not from the rows on screen.
+    let widths: Vec<ColumnWidth> = visible.iter().map(|n| pane.profile.width(n)).collect();
+    let cursor = pane.column_cursor.min(widths.len().saturating_sub(1));
+    let fit = fit(
+        table_area.width as usize,
+        pane.profile.width("id"),
+        &widths,
+        cursor,
+    );
     // Columns are looked up by name in each row's own batch: the pages of a STAC API search
     // each have their own schema (a property may first appear on page 7).
-    let text = |r: RowRef, name: &str| -> String {
+    let cell = |r: RowRef, name: &str, width: usize| -> (String, bool) {
         match pane
             .batches
             .get(r.batch as usize)
-            .and_then(|b| b.column_by_name(name))
+            .and_then(|b| Source::of(b, name))
         {
-            Some(column) => table_cell(column.as_ref(), r.row as usize),
-            None => String::new(),
+            Some(source) => {
+                let row = r.row as usize;
+                (clip(&source.text(row), width), source.is_fallback(row))
+            }
+            None => (String::new(), false),
         }
     };
-    let ids: Vec<String> = window.iter().map(|r| text(*r, "id")).collect();
-    let cells: Vec<Vec<String>> = window
+    let ids: Vec<String> = window
         .iter()
-        .map(|r| visible.iter().map(|n| text(*r, n)).collect())
+        .map(|r| pane.id_of(*r).unwrap_or_default())
         .collect();
-    let width_of = |header: &str, values: &mut dyn Iterator<Item = usize>| {
-        values
-            .fold(header.chars().count() + 2, usize::max)
-            .min(MAX_COLUMN_WIDTH)
-    };
-    let id_width = width_of("id", &mut ids.iter().map(|s| s.chars().count())).max(4);
-    let widths: Vec<usize> = visible
-        .iter()
-        .enumerate()
-        .map(|(c, name)| width_of(name, &mut cells.iter().map(|row| row[c].chars().count())))
-        .collect();
-    // Horizontal scroll: the selected column is drawn, with as many columns before it as fit.
-    let room = (table_area.width as usize).saturating_sub(2 + id_width + 1);
-    let cursor = pane.column_cursor.min(widths.len().saturating_sub(1));
-    let mut start = 0;
-    while start < cursor && widths[start..=cursor].iter().map(|w| w + 1).sum::<usize>() > room {
-        start += 1;
-    }
-    let mut shown = Vec::new();
-    let mut used = 0;
-    for (c, w) in widths.iter().enumerate().skip(start) {
-        if used + w + 1 > room && !shown.is_empty() {
-            break;
-        }
-        used += w + 1;
-        shown.push(c);
-    }
     let sort_col = pane.sort.as_ref().map(|s| s.column.as_str());
-    let header_cell = |name: &str, selected: bool| {
+    let header_cell = |name: &str, selected: bool, width: usize| {
         let mark = match (
             sort_col == Some(name),
             pane.sort.as_ref().map(|s| s.descending),
@@ -140,10 +125,14 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, pane: &ItemsPane, theme: &Theme) 
         } else {
             theme.style(Role::Header)
         };
-        Cell::from(format!("{name}{mark}")).style(style)
+        Cell::from(clip(&format!("{name}{mark}"), width)).style(style)
     };
-    let mut header = vec![Cell::from(" "), header_cell("id", false)];
-    header.extend(shown.iter().map(|&c| header_cell(visible[c], c == cursor)));
+    let mut header = vec![Cell::from(" "), header_cell("id", false, fit.id)];
+    header.extend(
+        fit.shown
+            .iter()
+            .map(|&(c, w)| header_cell(visible[c], c == cursor, w)),
+    );
     let rows: Vec<Row> = window
         .iter()
         .enumerate()
@@ -151,9 +140,17 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, pane: &ItemsPane, theme: &Theme) 
             let is_marked = pane.marked.contains(&ids[i]);
             let mut row = vec![
                 Cell::from(if is_marked { "●" } else { " " }),
-                Cell::from(ids[i].clone()).style(theme.style(Role::Key)),
+                Cell::from(clip(&ids[i], fit.id)).style(theme.style(Role::Key)),
             ];
-            row.extend(shown.iter().map(|&c| Cell::from(cells[i][c].clone())));
+            row.extend(fit.shown.iter().map(|&(c, w)| {
+                let (text, is_fallback) = cell(*r, visible[c], w);
+                if is_fallback {
+                    // start_datetime standing in for a null datetime.
+                    Cell::from(text).style(theme.style(Role::Dim))
+                } else {
+                    Cell::from(text)
+                }
+            }));
             let mut style = if is_marked {
                 theme.style(Role::RowMarked)
             } else {
@@ -162,12 +159,11 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, pane: &ItemsPane, theme: &Theme) 
             if pane.offset + i == pane.cursor {
                 style = style.patch(theme.style(Role::RowSelected));
             }
-            let _ = r;
             Row::new(row).style(style)
         })
         .collect();
-    let mut constraints = vec![Constraint::Length(1), Constraint::Length(id_width as u16)];
-    constraints.extend(shown.iter().map(|&c| Constraint::Length(widths[c] as u16)));
+    let mut constraints = vec![Constraint::Length(1), Constraint::Length(fit.id as u16)];
+    constraints.extend(fit.shown.iter().map(|&(_, w)| Constraint::Length(w as u16)));
     let table = Table::new(rows, constraints)
         .header(Row::new(header))
         .column_spacing(1);
@@ -192,15 +188,18 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, pane: &ItemsPane, theme: &Theme) 
     }
 }
 
-/// Draws the columns chooser over `area` with `cursor` on a column; returns its rect.
+/// Draws the columns chooser over `area` with `cursor` on a column, titled `title` (its
+/// keys); returns its rect.
 pub fn draw_columns(
     frame: &mut Frame<'_>,
     area: Rect,
     pane: &ItemsPane,
     cursor: usize,
+    title: &str,
     theme: &Theme,
 ) -> Rect {
-    let rect = centred(area, 40, area.height.saturating_sub(2));
+    let width = (display_width(title) + 6).max(40) as u16;
+    let rect = centred(area, width, area.height.saturating_sub(2));
     let h = (rect.height.saturating_sub(2) as usize).max(1);
     let start = cursor.saturating_sub(h - 1);
     let lines = pane
@@ -219,6 +218,6 @@ pub fn draw_columns(
             Line::styled(format!("{check} {}", c.name), style)
         })
         .collect();
-    boxed(frame, rect, "Columns (space toggles)", lines, theme);
+    boxed(frame, rect, title, lines, theme);
     rect
 }
