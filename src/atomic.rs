@@ -48,10 +48,10 @@ impl AtomicFile {
         };
         std::fs::create_dir_all(&parent)
             .map_err(|e| Error::io(format!("creating directory {}", parent.display()), e))?;
-        let name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "output".to_string());
+        let name = target.file_name().map_or_else(
+            || "output".to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
         let temp = output_file_builder()
             .prefix(&format!(".{name}."))
             .suffix(".partial")
@@ -120,8 +120,7 @@ pub fn staging_dir(target: &Path, purpose: &str) -> Result<tempfile::TempDir> {
     std::fs::create_dir_all(&parent).map_err(|e| Error::io(parent.display().to_string(), e))?;
     let name = target
         .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "package".into());
+        .map_or_else(|| "package".into(), |n| n.to_string_lossy().into_owned());
     tempfile::Builder::new()
         .prefix(&format!(".{name}.{purpose}-"))
         .tempdir_in(&parent)

@@ -28,7 +28,7 @@ pub struct ParquetBatches {
 pub fn open_parquet(path: &Path, batch_size: usize) -> Result<ParquetBatches> {
     let input = path.display().to_string();
     let file = File::open(path).map_err(|e| Error::io(&input, e))?;
-    if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
         return Err(Error::input(input, "is a directory, not a Parquet file"));
     }
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| {

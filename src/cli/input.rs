@@ -75,7 +75,7 @@ pub fn seekable(path: Option<&Path>, what: &str, example: &str) -> Result<File> 
     } else {
         let p: &Path = path.unwrap_or(Path::new("-"));
         let file = File::open(p).map_err(|e| stacpkg::Error::io(p.display().to_string(), e))?;
-        if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
+        if file.metadata().is_ok_and(|m| m.is_dir()) {
             return Err(stacpkg::Error::input(
                 p.display().to_string(),
                 "is a directory; give a file",

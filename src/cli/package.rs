@@ -240,7 +240,10 @@ impl StderrProgress {
         if !self.enabled {
             return;
         }
-        let mut last = self.last_draw.lock().unwrap_or_else(|e| e.into_inner());
+        let mut last = self
+            .last_draw
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if !force && last.is_some_and(|t| t.elapsed() < PROGRESS_INTERVAL) {
             return;
         }

@@ -365,7 +365,10 @@ impl TermProgress {
     }
 
     fn finish(&self) {
-        let mut drawn = self.drawn.lock().unwrap_or_else(|e| e.into_inner());
+        let mut drawn = self
+            .drawn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if *drawn {
             eprintln!();
             *drawn = false;
@@ -388,7 +391,10 @@ impl SearchProgress for TermProgress {
             r.items_per_second()
         );
         let _ = err.flush();
-        *self.drawn.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        *self
+            .drawn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = true;
     }
 
     fn retry(&self, r: &RetryReport) {

@@ -33,9 +33,10 @@ pub const DEMO_BASE: &str = "https://demo.stacpkg.invalid";
 
 /// The demo catalogue directory: `STACPKG_DEMO_DIR`, else the source tree's `assets/demo`.
 pub fn demo_dir() -> PathBuf {
-    std::env::var_os("STACPKG_DEMO_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo"))
+    std::env::var_os("STACPKG_DEMO_DIR").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo"),
+        PathBuf::from,
+    )
 }
 
 /// A running demo.

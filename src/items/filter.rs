@@ -58,7 +58,7 @@ impl ItemFilter {
             if let Some(props) = props {
                 for field in PROVIDER_FIELDS {
                     json_provider_names(props.get(field), &mut |name| {
-                        found |= self.providers.contains(name)
+                        found |= self.providers.contains(name);
                     });
                 }
             }
@@ -123,7 +123,7 @@ fn json_provider_names(value: Option<&Value>, f: &mut dyn FnMut(&str)) {
                     Value::String(s) => f(s),
                     Value::Object(o) => {
                         if let Some(Value::String(name)) = o.get("name") {
-                            f(name)
+                            f(name);
                         }
                     }
                     _ => {}

@@ -6,7 +6,7 @@
 //! A probe failure is data ([`Probed::error`]); the caller decides whether it stops the command
 //! (default) or is reported and kept (`--keep-going`).
 //!
-//! [`derive`] is the whole pipeline each face runs (items → rows → unmapped hrefs → probes), so
+//! [`derive`](fn@derive) is the whole pipeline each face runs (items → rows → unmapped hrefs → probes), so
 //! the CLI's `asset-lock derive` and `build` and the console's lock pane cannot drift apart: it
 //! returns what is known before the first probe (the row count, the unmapped hrefs to report)
 //! and the probed rows as a stream the caller consumes at its own pace, stopped by a token.
@@ -281,7 +281,7 @@ fn probe_until(
         .filter_map(std::future::ready)
 }
 
-/// How [`derive`] probes rows.
+/// How [`derive`](fn@derive) probes rows.
 #[derive(Debug, Clone)]
 pub struct ProbeSettings {
     /// The stores the HEADs go through.
@@ -290,7 +290,7 @@ pub struct ProbeSettings {
     pub workers: usize,
 }
 
-/// What [`derive`] locks and how.
+/// What [`derive`](fn@derive) locks and how.
 #[derive(Debug, Clone, Default)]
 pub struct DeriveOptions {
     /// Which items to keep.

@@ -356,8 +356,10 @@ pub fn describe(row: &LockRow) -> String {
         row.store_container.as_deref(),
         row.key.as_deref(),
     )
-    .map(|h| crate::store::location::redact(&h))
-    .unwrap_or_else(|| "(no location)".into())
+    .map_or_else(
+        || "(no location)".into(),
+        |h| crate::store::location::redact(&h),
+    )
 }
 
 #[cfg(test)]

@@ -288,11 +288,7 @@ fn validation_summary(report: &Path, lock: &HashSet<(String, String)>) -> Result
                 .map(|errs| {
                     errs.iter()
                         .map(|e| {
-                            Node::str(
-                                e.as_str()
-                                    .map(str::to_string)
-                                    .unwrap_or_else(|| e.to_string()),
-                            )
+                            Node::str(e.as_str().map_or_else(|| e.to_string(), str::to_string))
                         })
                         .collect()
                 })

@@ -66,8 +66,7 @@ pub fn media_type(file_name: &str) -> &'static str {
     let ext = ext.to_ascii_lowercase();
     TABLE
         .binary_search_by(|(e, _)| e.cmp(&ext.as_str()))
-        .map(|i| TABLE[i].1)
-        .unwrap_or(OCTET_STREAM)
+        .map_or(OCTET_STREAM, |i| TABLE[i].1)
 }
 
 #[cfg(test)]

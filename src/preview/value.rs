@@ -31,7 +31,7 @@ pub(super) fn write_json(v: &Py, out: &mut String) {
         Py::Int(s) => out.push_str(s),
         Py::Float(f) if f.is_nan() => out.push_str("NaN"),
         Py::Float(f) if f.is_infinite() => {
-            out.push_str(if *f > 0.0 { "Infinity" } else { "-Infinity" })
+            out.push_str(if *f > 0.0 { "Infinity" } else { "-Infinity" });
         }
         Py::Float(f) => out.push_str(&float_repr(*f)),
         Py::Str(s) | Py::Other(s) => json_string(s, out),

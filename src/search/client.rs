@@ -255,9 +255,10 @@ impl StacApi {
                     other => other,
                 });
             }
-            let delay = retry_after
-                .map(|d| d.min(self.retry.max_retry_after))
-                .unwrap_or_else(|| self.retry.backoff(attempt));
+            let delay = retry_after.map_or_else(
+                || self.retry.backoff(attempt),
+                |d| d.min(self.retry.max_retry_after),
+            );
             tracing::debug!("{what}: attempt {attempt} failed ({reason}); retrying in {delay:?}");
             progress.retry(&RetryReport {
                 request: what.to_string(),

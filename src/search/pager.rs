@@ -195,19 +195,16 @@ fn parse_page(doc: Value, what: &str) -> Result<ParsedPage> {
             "is not a STAC ItemCollection: not a JSON object; is the URL a STAC API?",
         ));
     };
-    let items = match obj.remove("features") {
-        Some(Value::Array(items)) => items,
-        _ => {
-            let hint = if obj.contains_key("conformsTo") || obj.contains_key("stac_version") {
-                " (this looks like a landing page or collection; give the API root, stacpkg finds its /search)"
-            } else {
-                ""
-            };
-            return Err(Error::api(
-                what,
-                format!("is not a STAC ItemCollection: the JSON has no `features` array{hint}"),
-            ));
-        }
+    let Some(Value::Array(items)) = obj.remove("features") else {
+        let hint = if obj.contains_key("conformsTo") || obj.contains_key("stac_version") {
+            " (this looks like a landing page or collection; give the API root, stacpkg finds its /search)"
+        } else {
+            ""
+        };
+        return Err(Error::api(
+            what,
+            format!("is not a STAC ItemCollection: the JSON has no `features` array{hint}"),
+        ));
     };
     if let Some(i) = items.iter().position(|f| !f.is_object()) {
         return Err(Error::api(

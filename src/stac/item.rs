@@ -264,8 +264,9 @@ impl ItemsBatchBuilder {
         let col = |name: &str| {
             schema
                 .field_with_name(name)
-                .map(|f| ColumnBuilder::new(f.data_type()))
-                .unwrap_or(ColumnBuilder::Text(StringBuilder::new()))
+                .map_or(ColumnBuilder::Text(StringBuilder::new()), |f| {
+                    ColumnBuilder::new(f.data_type())
+                })
         };
         let three_d = matches!(schema.field_with_name("bbox").map(|f| f.data_type()),
             Ok(DataType::Struct(f)) if f.len() == 6);

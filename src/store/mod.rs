@@ -135,8 +135,7 @@ impl Stores {
     pub fn object(&self, location: &Location) -> Result<Object> {
         let name = location
             .href()
-            .map(|h| redact(&h))
-            .unwrap_or_else(|| "(empty location)".to_string());
+            .map_or_else(|| "(empty location)".to_string(), |h| redact(&h));
         if location.store_type == StoreType::File {
             let path = location.file_path(&self.base_dir);
             let path = ObjectPath::from_absolute_path(&path).map_err(|e| Error::Store {
@@ -290,11 +289,8 @@ impl Stores {
                 .unwrap_or_else(|| format!("s3://{}", location.container.as_deref().unwrap_or(""))),
             StoreType::Http | StoreType::Https => {
                 let c = location.container.as_deref().unwrap_or("");
-                let after = c.find("://").map(|i| i + 3).unwrap_or(0);
-                let end = c[after..]
-                    .find(['/', '?'])
-                    .map(|i| i + after)
-                    .unwrap_or(c.len());
+                let after = c.find("://").map_or(0, |i| i + 3);
+                let end = c[after..].find(['/', '?']).map_or(c.len(), |i| i + after);
                 c[..end].to_string()
             }
             t => format!("{t}://{}", location.container.as_deref().unwrap_or("")),

@@ -153,10 +153,8 @@ fn move_by(model: &mut Model, delta: isize) {
         _ => 0,
     };
     match &mut model.popup {
-        None
-        | Some(Popup::ConfirmQuit)
-        | Some(Popup::ConfirmCancel)
-        | Some(Popup::ConfirmOverwrite { .. }) => {}
+        None | Some(Popup::ConfirmQuit | Popup::ConfirmCancel | Popup::ConfirmOverwrite { .. }) => {
+        }
         Some(Popup::Collections) => panes::search::update::move_picker(model, delta),
         Some(Popup::Help { scroll, .. }) => {
             *scroll = step(*scroll, help_len.saturating_sub(page) + 1);

@@ -62,7 +62,7 @@ pub fn confirm_key(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
     model.popup = None;
     let request = model.pending_write.take();
     match (key.code, request) {
-        (KeyCode::Char('y') | KeyCode::Char('Y'), Some(mut request)) => {
+        (KeyCode::Char('y' | 'Y'), Some(mut request)) => {
             request.overwrite = true;
             vec![Effect::WriteFile(request)]
         }

@@ -50,7 +50,10 @@ fn builds_with_assets_and_includes_and_round_trips_through_a_layout() {
         std::fs::read(work.path().join("src/a.tif")).unwrap()
     );
     let (_, batches) = read_parquet(&pkg.join("assets.lock.parquet"));
-    let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+    let rows: usize = batches
+        .iter()
+        .map(arrow::array::RecordBatch::num_rows)
+        .sum();
     assert_eq!(rows, 3, "metadata assets skipped by default");
     // No staging leftovers beside the package.
     let beside: Vec<String> = std::fs::read_dir(work.path())
@@ -140,8 +143,17 @@ $STACPKG items from-ndjson items.ndjson | $STACPKG build pkg --asset-lock lock.a
     .assert()
     .success();
     let (_, batches) = read_parquet(&work.path().join("pkg/assets.lock.parquet"));
-    let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+    let rows: usize = batches
+        .iter()
+        .map(arrow::array::RecordBatch::num_rows)
+        .sum();
     assert_eq!(rows, 1, "only i-2's row");
     let (_, items) = read_parquet(&work.path().join("pkg/items.parquet"));
-    assert_eq!(items.iter().map(|b| b.num_rows()).sum::<usize>(), 1);
+    assert_eq!(
+        items
+            .iter()
+            .map(arrow::array::RecordBatch::num_rows)
+            .sum::<usize>(),
+        1
+    );
 }

@@ -387,7 +387,13 @@ fn relocate_of_a_body_that_always_stalls_fails_or_keeps_the_row() {
     );
     let (_, batches) =
         testkit::read_ipc_stream(&std::fs::read(dir.path().join("rows.arrow")).unwrap());
-    assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 1);
+    assert_eq!(
+        batches
+            .iter()
+            .map(arrow::array::RecordBatch::num_rows)
+            .sum::<usize>(),
+        1
+    );
     assert!(
         !dir.path().join("out/i/x.bin").exists(),
         "no partial object at the destination"

@@ -369,7 +369,12 @@ fn proxy_500_then_pass_is_seen_by_a_client() {
         (statuses, retry_after, last.text().await.expect("body"))
     });
     assert_eq!(statuses, [500, 503, 429, 200]);
-    assert_eq!(retry_after.as_ref().map(|v| v.as_bytes()), Some(&b"1"[..]));
+    assert_eq!(
+        retry_after
+            .as_ref()
+            .map(object_store::HeaderValue::as_bytes),
+        Some(&b"1"[..])
+    );
     assert_eq!(body, "after the faults");
     assert_eq!(proxy.requests_seen(), 4);
 }

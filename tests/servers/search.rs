@@ -284,13 +284,25 @@ fn output_formats_feed_the_items_pipeline() {
     .assert()
     .success();
     let (schema, batches) = read_parquet(&dir.join("piped.parquet"));
-    assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 300);
+    assert_eq!(
+        batches
+            .iter()
+            .map(arrow::array::RecordBatch::num_rows)
+            .sum::<usize>(),
+        300
+    );
     assert!(schema.field_with_name("geometry").is_ok() && schema.field_with_name("gsd").is_ok());
     let (schema2, _) = read_parquet(&dir.join("via-ndjson.parquet"));
     assert_eq!(schema.fields(), schema2.fields());
     let (schema3, batches3) = read_parquet(&dir.join("direct.parquet"));
     assert_eq!(schema.fields(), schema3.fields());
-    assert_eq!(batches3.iter().map(|b| b.num_rows()).sum::<usize>(), 300);
+    assert_eq!(
+        batches3
+            .iter()
+            .map(arrow::array::RecordBatch::num_rows)
+            .sum::<usize>(),
+        300
+    );
     let fc: Value = serde_json::from_slice(&std::fs::read(dir.join("fc.json")).unwrap()).unwrap();
     assert_eq!(fc["type"], "FeatureCollection");
     assert_eq!(fc["features"].as_array().unwrap().len(), 300);

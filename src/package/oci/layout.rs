@@ -81,8 +81,7 @@ impl LayoutTransport {
         let path = self.blob_path(&d.digest)?;
         Ok(tokio::fs::metadata(&path)
             .await
-            .map(|m| m.is_file() && m.len() == d.size)
-            .unwrap_or(false))
+            .is_ok_and(|m| m.is_file() && m.len() == d.size))
     }
 
     /// Writes a blob from a stream, verifying its digest before it becomes visible.

@@ -225,7 +225,7 @@ pub async fn push(
                             .await?
                             .inspect_ok(move |c| {
                                 sent.fetch_add(c.len() as u64, Ordering::Relaxed);
-                                progress.advanced(&title, c.len() as u64)
+                                progress.advanced(&title, c.len() as u64);
                             })
                             .boxed())
                     }

@@ -27,9 +27,7 @@ pub fn table_cell(array: &dyn Array, row: usize) -> String {
             if array.is_null(row) {
                 return String::new();
             }
-            utc_instant(array, *unit, row)
-                .map(compact_rfc3339)
-                .unwrap_or_else(|| cell_text(array, row))
+            utc_instant(array, *unit, row).map_or_else(|| cell_text(array, row), compact_rfc3339)
         }
         _ => cell_text(array, row),
     }

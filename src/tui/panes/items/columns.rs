@@ -404,7 +404,7 @@ pub fn fit(width: usize, id: ColumnWidth, columns: &[ColumnWidth], cursor: usize
     let mut extra = room - used;
     while extra > 0 {
         let mut grew = false;
-        for (i, w) in shown.iter_mut() {
+        for (i, w) in &mut shown {
             if extra > 0 && *w < columns[*i].natural {
                 *w += 1;
                 extra -= 1;

@@ -54,7 +54,7 @@ pub fn start(tasks: &mut TaskManager<Msg>, effect: LockEffect) {
 }
 
 /// Derives lock rows from items batches (only `item_ids` when not empty) with the engine's
-/// [`derive`] and streams `Started`, `Rows`…, `Done` (or `Failed`); hrefs that map to no store
+/// [`derive`](fn@derive) and streams `Started`, `Rows`…, `Done` (or `Failed`); hrefs that map to no store
 /// are warnings, as the CLI prints them.
 pub async fn derive_lock(
     generation: u64,

@@ -408,7 +408,7 @@ impl ValidationPane {
                     key(a).cmp(&key(b))
                 }),
                 ResultSort::Verdict => {
-                    members.sort_by_key(|&i| (entries[i].verdict.rank(), entries[i].index))
+                    members.sort_by_key(|&i| (entries[i].verdict.rank(), entries[i].index));
                 }
             }
         };
