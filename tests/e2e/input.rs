@@ -58,3 +58,32 @@ fn q_inside_a_popup_closes_it_and_the_console_stays() {
     tmux.keys(&["q"]);
     tmux.wait_for("EXIT=0");
 }
+
+/// Triage to the end in a real terminal: validate the demo's lock, mark the problems, accept
+/// their drift; the new lock opens, and validating it leaves only the object that is gone
+/// (a missing object has no current facts to accept).
+#[test]
+fn accepting_drift_opens_the_new_lock_and_it_validates_clean() {
+    let dir = testkit::temp_dir();
+    let tmux = console_in(dir.path(), "--demo");
+    tmux.wait_for("240 items");
+    tmux.keys(&["3"]);
+    tmux.wait_for("481 rows");
+    tmux.keys(&["v"]);
+    tmux.wait_for("validated 481");
+    tmux.keys(&["p"]);
+    tmux.wait_for("unreachable · problems only");
+    tmux.keys(&["a"]);
+    tmux.wait_for("4 marked");
+    tmux.keys(&["A"]);
+    tmux.wait_for("new lock with accepted drift: ");
+    tmux.keys(&["Enter"]);
+    // The new lock opens in the lock pane (validation forgets the old lock's results).
+    tmux.wait_for("Not validated yet");
+    tmux.keys(&["3"]);
+    let screen = tmux.wait_for("481 rows · ");
+    assert!(screen.contains("accepted.parquet"), "{screen}");
+    tmux.keys(&["v"]);
+    let screen = tmux.wait_for("validated 481");
+    assert!(screen.contains("✓ 480 valid  ✗ 1 drifted"), "{screen}");
+}
