@@ -188,6 +188,19 @@ impl Error {
             _ => false,
         }
     }
+
+    /// Whether this is stdout closed by its reader (`| head`): a broken pipe on a write whose
+    /// context is `stdout`. A broken pipe anywhere else — a credential helper that exited
+    /// without reading its input, a server hanging up — is a failure, never a quiet success.
+    pub fn is_closed_stdout(&self) -> bool {
+        let (Error::Io { context, .. }
+        | Error::Arrow { context, .. }
+        | Error::Parquet { context, .. }) = self
+        else {
+            return false;
+        };
+        self.is_broken_pipe() && (context == "stdout" || context.starts_with("stdout:"))
+    }
 }
 
 /// An error and its causes on one line (`context: cause: root cause`), each cause once: the
@@ -209,6 +222,21 @@ pub fn chain_text(error: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_broken_pipe_on_stdout_is_a_closed_stdout() {
+        let pipe = || io::Error::new(io::ErrorKind::BrokenPipe, "Broken pipe");
+        assert!(Error::io("stdout", pipe()).is_closed_stdout());
+        let ipc = arrow_schema::ArrowError::IoError("write".into(), pipe());
+        assert!(Error::arrow("stdout: writing Arrow IPC stream", ipc).is_closed_stdout());
+        let helper = Error::io(
+            "credential helper docker-credential-x (from the Docker config)",
+            pipe(),
+        );
+        assert!(helper.is_broken_pipe() && !helper.is_closed_stdout());
+        let other = io::Error::new(io::ErrorKind::PermissionDenied, "denied");
+        assert!(!Error::io("stdout", other).is_closed_stdout());
+    }
 
     #[test]
     fn the_chain_keeps_every_cause_once() {

@@ -20,6 +20,7 @@ mod search;
 mod search_out;
 mod tui;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -128,7 +129,8 @@ fn report(err: &anyhow::Error) -> ExitCode {
     if is_broken_pipe(err) {
         return ExitCode::from(EXIT_OK);
     }
-    eprintln!("stacpkg: error: {err:#}");
+    // Not eprintln!: with stderr closed (`2>&-`) it panics, and the exit code would be 101.
+    let _ = writeln!(std::io::stderr(), "stacpkg: error: {err:#}");
     if err.downcast_ref::<UsageError>().is_some() {
         ExitCode::from(EXIT_USAGE)
     } else {
@@ -136,13 +138,36 @@ fn report(err: &anyhow::Error) -> ExitCode {
     }
 }
 
+/// Whether the command failed only because its stdout reader went away (exit 0, quietly).
+/// Every stdout write names `stdout` in its error; a broken pipe elsewhere in the chain (a
+/// credential helper, a server) is a real failure.
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {
         cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-            || cause
-                .downcast_ref::<stacpkg::Error>()
-                .is_some_and(stacpkg::Error::is_broken_pipe)
+            .downcast_ref::<stacpkg::Error>()
+            .is_some_and(stacpkg::Error::is_closed_stdout)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader closing stdout is a quiet success; a broken pipe anywhere else — a Docker
+    /// credential helper that exited without reading its input — is reported and fails.
+    #[test]
+    fn only_a_closed_stdout_is_a_quiet_success() {
+        let pipe = || std::io::Error::new(std::io::ErrorKind::BrokenPipe, "Broken pipe");
+        let stdout = anyhow::Error::from(stacpkg::Error::io("stdout", pipe()));
+        assert!(is_broken_pipe(&stdout));
+        let helper = anyhow::Error::from(stacpkg::Error::io(
+            "credential helper docker-credential-desktop (from the Docker config)",
+            pipe(),
+        ))
+        .context("pushing pkg to 127.0.0.1:5000/x:1");
+        assert!(!is_broken_pipe(&helper));
+        assert_eq!(report(&helper), ExitCode::from(EXIT_FAILURE));
+        let bare = anyhow::Error::from(pipe()).context("talking to the registry");
+        assert!(!is_broken_pipe(&bare));
+    }
 }

@@ -127,8 +127,9 @@ pub fn run_inspect(args: InspectArgs) -> Result<u8> {
     let shown = args.package.to_string_lossy().into_owned();
     let doc = inspect::inspect(&args.package, &shown, args.validation.as_deref())?;
     let mut out = std::io::stdout().lock();
-    out.write_all(inspect::render(&doc, format).as_bytes())?;
-    out.flush()?;
+    out.write_all(inspect::render(&doc, format).as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| stacpkg::Error::io("stdout", e))?;
     Ok(EXIT_OK)
 }
 
@@ -249,7 +250,9 @@ impl StderrProgress {
         }
         *last = Some(Instant::now());
         let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
-        eprint!(
+        // Never eprint!: a closed stderr would panic the transfer.
+        let _ = write!(
+            std::io::stderr(),
             "\r\x1b[2K{}: {:.1}/{:.1} MiB, {}/{} blobs",
             self.verb,
             mib(self.done_bytes.load(Ordering::Relaxed)),
@@ -261,7 +264,7 @@ impl StderrProgress {
 
     fn clear(&self) {
         if self.enabled {
-            eprint!("\r\x1b[2K");
+            let _ = write!(std::io::stderr(), "\r\x1b[2K");
         }
     }
 }

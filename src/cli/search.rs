@@ -370,7 +370,7 @@ impl TermProgress {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if *drawn {
-            eprintln!();
+            let _ = writeln!(std::io::stderr());
             *drawn = false;
         }
     }

@@ -483,6 +483,22 @@ fn to_parquet_refuses_bad_streams_and_writes_nothing() {
     );
 }
 
+/// A failing command whose stderr reader has gone (a closed pipe) exits with its code (1),
+/// not a panic's 101. The pause only lets the reader (`true`) go first; if it has not, the
+/// test still passes, it just does not exercise the closed pipe.
+#[test]
+fn a_failure_with_stderr_gone_keeps_its_exit_code() {
+    let dir = temp_dir();
+    let out = shell(&format!(
+        "set +e; ( sleep 0.2; exec $STACPKG items from-ndjson {} ) 2>&1 >/dev/null | true; \
+         echo \"status=${{PIPESTATUS[0]}}\"",
+        dir.path().join("missing.ndjson").display()
+    ))
+    .output()
+    .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "status=1");
+}
+
 #[test]
 fn broken_pipe_exits_quietly() {
     let dir = temp_dir();
