@@ -250,16 +250,8 @@ pub async fn probe_row(mut row: LockRow, stores: &Stores) -> Probed {
     }
 }
 
-/// Probes `rows` with up to `workers` HEADs in flight; yields them in input order.
-pub fn probe(
-    rows: Vec<LockRow>,
-    stores: Arc<Stores>,
-    workers: usize,
-) -> impl Stream<Item = Probed> {
-    probe_until(rows, stores, workers, CancellationToken::new())
-}
-
-/// [`probe`] that ends once `token` is cancelled, stopping the HEADs in flight.
+/// Probes `rows` with up to `workers` HEADs in flight, yielding them in input order; ends once
+/// `token` is cancelled, stopping the HEADs in flight.
 fn probe_until(
     rows: Vec<LockRow>,
     stores: Arc<Stores>,

@@ -6,7 +6,7 @@ use super::line::LineEditor;
 use super::msg::WriteRequest;
 use super::panes::items::{ItemsPane, Phase};
 use super::panes::lock::LockPane;
-use super::panes::search::form::FIELDS;
+use super::panes::search::form::{FIELDS, LIST_FIELDS};
 use super::panes::search::SearchPane;
 use super::panes::validation::ValidationPane;
 use super::panes::RunPhase;
@@ -97,7 +97,7 @@ impl InputTarget {
     /// item ids, providers), a space elsewhere.
     pub fn separator(self) -> &'static str {
         match self {
-            InputTarget::Field(1 | 2 | 6 | 7) => ",",
+            InputTarget::Field(i) if LIST_FIELDS.contains(&i) => ",",
             _ => " ",
         }
     }

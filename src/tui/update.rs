@@ -204,10 +204,8 @@ pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
             model.popup = Some(Popup::Messages { scroll });
             vec![]
         }
+        // (With a popup open, `popups::command` has already closed it.)
         Command::Cancel => {
-            if model.popup.take().is_some() {
-                return vec![];
-            }
             if model.long_run_in_focus().is_some() {
                 model.popup = Some(Popup::ConfirmCancel);
                 return vec![];

@@ -67,23 +67,19 @@ fn accepting_drift_opens_the_new_lock_and_it_validates_clean() {
     let dir = testkit::temp_dir();
     let tmux = console_in(dir.path(), "--demo");
     tmux.wait_for("240 items");
-    tmux.keys(&["3"]);
-    tmux.wait_for("481 rows");
-    tmux.keys(&["v"]);
-    tmux.wait_for("validated 481");
-    tmux.keys(&["p"]);
-    tmux.wait_for("unreachable · problems only");
-    tmux.keys(&["a"]);
-    tmux.wait_for("4 marked");
-    tmux.keys(&["A"]);
-    tmux.wait_for("new lock with accepted drift: ");
-    tmux.keys(&["Enter"]);
-    // The new lock opens in the lock pane (validation forgets the old lock's results).
-    tmux.wait_for("Not validated yet");
-    tmux.keys(&["3"]);
-    let screen = tmux.wait_for("481 rows · ");
+    for (key, until) in [
+        ("3", "481 rows"),
+        ("v", "validated 481"),
+        ("p", "unreachable · problems only"),
+        ("a", "4 marked"),
+        ("A", "new lock with accepted drift: "),
+        // The new lock opens (validation forgets the old lock's results).
+        ("Enter", "Not validated yet"),
+    ] {
+        tmux.press(key, until);
+    }
+    let screen = tmux.press("3", "481 rows · ");
     assert!(screen.contains("accepted.parquet"), "{screen}");
-    tmux.keys(&["v"]);
-    let screen = tmux.wait_for("validated 481");
+    let screen = tmux.press("v", "validated 481");
     assert!(screen.contains("✓ 480 valid  ✗ 1 drifted"), "{screen}");
 }

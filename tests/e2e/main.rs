@@ -73,6 +73,12 @@ impl Tmux {
 }
 
 impl Tmux {
+    /// Presses `key` and waits until the screen shows `until`; returns that screen.
+    fn press(&self, key: &str, until: &str) -> String {
+        self.keys(&[key]);
+        self.wait_for(until)
+    }
+
     /// Waits until the screen no longer shows `text`. Keys sent right after Escape would
     /// otherwise reach the terminal as one Alt+key sequence.
     fn wait_for_absent(&self, text: &str) {

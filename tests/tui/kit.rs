@@ -195,6 +195,14 @@ pub fn lock_rows(n: usize) -> Vec<LockRow> {
         .collect()
 }
 
+/// [`lock_rows`] as the lock pane holds them, with no probe failure.
+pub fn lock_entries(n: usize) -> Vec<LockEntry> {
+    lock_rows(n)
+        .into_iter()
+        .map(|row| LockEntry { row, error: None })
+        .collect()
+}
+
 /// The validation result of row `i`: rows 3, 7, 11 drift (size+etag, etag, missing), row 9
 /// is unreachable, the rest are valid.
 pub fn result_for(i: usize, row: &LockRow) -> ValidationEntry {

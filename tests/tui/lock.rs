@@ -7,7 +7,7 @@ use stacpkg::tui::command::{Command, PaneId};
 use stacpkg::tui::model::{Model, Popup};
 use stacpkg::tui::msg::{Effect, Msg};
 use stacpkg::tui::panes::items::{ItemsMsg, Phase};
-use stacpkg::tui::panes::lock::{LockEffect, LockEntry, LockMsg, LockPhase};
+use stacpkg::tui::panes::lock::{LockEffect, LockMsg, LockPhase};
 use stacpkg::tui::panes::search::SearchEffect;
 use stacpkg::tui::panes::validation::ValidationEffect;
 use stacpkg::tui::update::update;
@@ -48,10 +48,7 @@ fn derive_takes_the_marked_items_streams_rows_and_esc_cancels() {
             total: 4,
         }),
     );
-    let mut rows: Vec<LockEntry> = lock_rows(2)
-        .into_iter()
-        .map(|row| LockEntry { row, error: None })
-        .collect();
+    let mut rows = lock_entries(2);
     rows[1].error = Some("http://h/x: connection refused".into());
     update(
         &mut m,
@@ -128,10 +125,7 @@ fn long_runs_and_unwritten_locks_ask_before_they_are_lost() {
             total: 6,
         }),
     );
-    let rows: Vec<LockEntry> = lock_rows(6)
-        .into_iter()
-        .map(|row| LockEntry { row, error: None })
-        .collect();
+    let rows = lock_entries(6);
     update(
         &mut m,
         Msg::Lock(LockMsg::Rows {
@@ -295,10 +289,7 @@ fn lock_in(state: &str, w: u16, h: u16) -> Model {
                     total: 20,
                 }),
             );
-            let mut rows: Vec<LockEntry> = lock_rows(6)
-                .into_iter()
-                .map(|row| LockEntry { row, error: None })
-                .collect();
+            let mut rows = lock_entries(6);
             rows[4].error = Some(format!("{HOST}/scenes/002/0.tif: object not found"));
             update(
                 &mut m,

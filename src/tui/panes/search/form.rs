@@ -49,6 +49,8 @@ pub const FIELDS: [&str; 8] = [
 pub const SOURCE_FIELD: usize = 0;
 /// Index of the collections field.
 pub const COLLECTIONS_FIELD: usize = 1;
+/// The fields that hold comma-separated lists (collections, bbox, item ids, providers).
+pub const LIST_FIELDS: [usize; 4] = [COLLECTIONS_FIELD, 2, 6, 7];
 
 /// A STAC API search, checked and ready to run.
 #[derive(Debug, Clone)]
