@@ -1,13 +1,14 @@
 //! Items → asset-lock rows, and the probes that record each object's facts.
 //!
 //! Rows come out in input order (item order, then the asset order of the `assets` struct) while
-//! HEADs run concurrently: [`probe`] is an ordered stream ([`super::ordered`]), so a caller can
-//! write rows as soon as every earlier row is done and memory holds a bounded window of rows.
+//! HEADs run concurrently: the probed rows are an ordered stream ([`super::ordered`]), so a
+//! caller can write rows as soon as every earlier row is done and memory holds a bounded
+//! window of rows.
 //! A probe failure is data ([`Probed::error`]); the caller decides whether it stops the command
 //! (default) or is reported and kept (`--keep-going`).
 //!
-//! [`derive`](fn@derive) is the whole pipeline each face runs (items → rows → unmapped hrefs → probes), so
-//! the CLI's `asset-lock derive` and `build` and the console's lock pane cannot drift apart: it
+//! [`derive`](fn@derive) is the whole pipeline each face runs (items → rows → unmapped hrefs →
+//! probes), so the CLI's `asset-lock derive` and `build` and the console's lock pane cannot drift apart: it
 //! returns what is known before the first probe (the row count, the unmapped hrefs to report)
 //! and the probed rows as a stream the caller consumes at its own pace, stopped by a token.
 
