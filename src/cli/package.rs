@@ -332,11 +332,10 @@ pub struct BuildArgs {
 
 /// Runs `build`.
 pub fn run_build(args: BuildArgs) -> Result<u8> {
-    use super::asset_lock::derive::{collect_probed, warn_unmapped, ProbeFailures};
-    use stacpkg::lock::derive::{derive, AssetSelection, DeriveOptions, ProbeSettings};
+    use stacpkg::lock::derive::{AssetSelection, DeriveOptions, ProbeSettings};
     use stacpkg::lock::read::RowForm;
+    use stacpkg::package::build::{LockInput, NoBuildProgress};
     use stacpkg::schema::{expect_kind, SchemaKind};
-    use tokio_util::sync::CancellationToken;
 
     stacpkg::package::build::check_targets(&args.output_dir, &args.includes, args.force)?;
     let given_lock = args
@@ -361,39 +360,25 @@ pub fn run_build(args: BuildArgs) -> Result<u8> {
         });
     }
     let stores = args.io.stores(args.include_assets)?;
-    let rt = runtime(Threads::PerCore)?;
     let lock = match given_lock {
         Some(mut rows) => {
             if !filter.is_empty() {
                 let ids = selected_ids(&items)?;
                 rows.retain(|r| ids.contains(&r.item_id));
             }
-            rows
+            LockInput::Rows(rows)
         }
-        None => {
-            let options = DeriveOptions {
-                selection: AssetSelection {
-                    include_metadata_assets: args.include_metadata_assets,
-                    ..AssetSelection::default()
-                },
-                probe: (!args.no_probe_metadata).then(|| ProbeSettings {
-                    stores: stores.clone(),
-                    workers: args.io.max_workers.unwrap_or(64),
-                }),
-                ..DeriveOptions::default()
-            };
-            let items = items.iter().cloned().map(Ok);
-            let derivation = derive(items, options, CancellationToken::new())?;
-            warn_unmapped(&derivation);
-            let failures = ProbeFailures {
-                keep_going: false,
-                hint: "nothing written",
-                progress: false,
-            };
-            let total = derivation.total;
-            rt.block_on(collect_probed(derivation.rows, total, failures))?
-                .0
-        }
+        None => LockInput::Derive(DeriveOptions {
+            selection: AssetSelection {
+                include_metadata_assets: args.include_metadata_assets,
+                ..AssetSelection::default()
+            },
+            probe: (!args.no_probe_metadata).then(|| ProbeSettings {
+                stores: stores.clone(),
+                workers: args.io.max_workers.unwrap_or(64),
+            }),
+            ..DeriveOptions::default()
+        }),
     };
     let include_assets = args
         .include_assets
@@ -411,11 +396,15 @@ pub fn run_build(args: BuildArgs) -> Result<u8> {
         include_assets,
         force: args.force,
     };
-    let outcome = rt.block_on(stacpkg::package::build::build(
+    let outcome = runtime(Threads::PerCore)?.block_on(stacpkg::package::build::build(
         &args.output_dir,
         spec,
         stores,
+        &NoBuildProgress,
     ))?;
+    for problem in &outcome.unmapped {
+        tracing::warn!("{problem}");
+    }
     tracing::info!(
         "built {} ({} items, {} lock rows, {} assets copied)",
         args.output_dir.display(),

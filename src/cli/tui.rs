@@ -19,6 +19,9 @@ pub struct TuiArgs {
     /// Open the bundled demo catalogue, its assets served on 127.0.0.1 (no network needed)
     #[arg(long, conflicts_with = "source")]
     demo: bool,
+    /// Refuse every action that writes or sends: build, push, pull, write, accept drift
+    #[arg(long)]
+    read_only: bool,
 }
 
 impl Default for TuiArgs {
@@ -27,6 +30,7 @@ impl Default for TuiArgs {
             source: None,
             fps: stacpkg::tui::app::DEFAULT_FPS,
             demo: false,
+            read_only: false,
         }
     }
 }
@@ -47,6 +51,7 @@ pub fn run(args: TuiArgs) -> anyhow::Result<u8> {
         source: args.source,
         fps: args.fps,
         demo: args.demo,
+        read_only: args.read_only,
     };
     let ended = stacpkg::tui::run(options, runtime(Threads::Workers(2))?)?;
     Ok(ended.map_or(EXIT_OK, stacpkg::tui::terminal::Signal::exit_code))

@@ -7,6 +7,10 @@
 //! refused unless `force`. Includes may not take the names of the package's own parts
 //! (`items.parquet`, `assets.lock.parquet`, `assets`), nor each other's.
 //!
+//! The lock is given or derived here ([`LockInput::Derive`], as `asset-lock derive` with
+//! probes does, a failed probe failing the build before anything is written), so the CLI's
+//! `build` and the console's build key are one engine call with the same result.
+//!
 //! `include_assets` copies every locked object into `assets/<item>/<asset><ext>` through the
 //! lock engine's copy (streamed, size checked against the lock, memory-budgeted), and rewrites
 //! its row to the package-relative file key with the copy's facts. Item hrefs are not
@@ -22,7 +26,7 @@ use futures::{StreamExt, TryStreamExt};
 
 use super::{ASSETS_DIR, ITEMS_FILE, LOCK_FILE};
 use crate::atomic::{commit_dir, staging_dir};
-use crate::lock::derive::row_location;
+use crate::lock::derive::{derive, row_location, DeriveOptions};
 use crate::lock::relocate::{target_path, Layout};
 use crate::lock::schema::{rows_to_batch, LockParquetWriter};
 use crate::lock::LockRow;
@@ -35,14 +39,35 @@ use crate::{Error, Result};
 /// Copies in flight for `include_assets`.
 pub const COPY_WORKERS: usize = 4;
 
+/// Where a build's lock comes from.
+pub enum LockInput {
+    /// Rows given (read from a lock file, or the console's lock), normalised.
+    Rows(Vec<LockRow>),
+    /// Derived from the items with these options; a failed probe fails the build.
+    Derive(DeriveOptions),
+}
+
+/// What a build reports while it runs (the console draws its progress from it).
+pub trait BuildProgress: Send + Sync {
+    /// `done` of `total` lock rows probed (deriving).
+    fn probed(&self, _done: usize, _total: usize) {}
+    /// `done` of `total` assets copied into the package (`include_assets`).
+    fn copied(&self, _done: usize, _total: usize) {}
+}
+
+/// A progress sink that ignores everything.
+pub struct NoBuildProgress;
+
+impl BuildProgress for NoBuildProgress {}
+
 /// What to build.
 pub struct BuildSpec {
     /// The items schema.
     pub items_schema: SchemaRef,
     /// The (filtered) items batches.
     pub items: Vec<RecordBatch>,
-    /// The lock rows (given or derived), normalised.
-    pub lock: Vec<LockRow>,
+    /// The lock, given or to derive.
+    pub lock: LockInput,
     /// Files and directories to include, by their base name.
     pub includes: Vec<PathBuf>,
     /// Copy asset bytes into `assets/`.
@@ -60,6 +85,8 @@ pub struct BuildOutcome {
     pub lock_rows: usize,
     /// Assets copied into the package.
     pub copied: usize,
+    /// Hrefs the derive could map to no store (kept without a location), one line each.
+    pub unmapped: Vec<String>,
 }
 
 /// Checks the target and includes before any work is done.
@@ -111,9 +138,50 @@ pub fn check_targets(out: &Path, includes: &[PathBuf], force: bool) -> Result<()
     Ok(())
 }
 
-/// Builds the package at `out`.
-pub async fn build(out: &Path, spec: BuildSpec, stores: Arc<Stores>) -> Result<BuildOutcome> {
+/// Derives the lock of `items` and probes every row; the first failed probe is the error.
+async fn derive_rows(
+    items: &[RecordBatch],
+    options: DeriveOptions,
+    progress: &dyn BuildProgress,
+) -> Result<(Vec<LockRow>, Vec<String>)> {
+    let token = tokio_util::sync::CancellationToken::new();
+    // Dropping the build (a cancelled console task) stops the probes in flight.
+    let _stop = token.clone().drop_guard();
+    let derivation = derive(items.iter().cloned().map(Ok), options, token)?;
+    let unmapped = derivation
+        .unmapped
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let total = derivation.total;
+    let mut rows = Vec::with_capacity(total);
+    let mut probed = derivation.rows;
+    while let Some(p) = probed.next().await {
+        if let Some(error) = p.error {
+            return Err(Error::input(
+                p.row.label(),
+                format!("{error} (nothing written)"),
+            ));
+        }
+        rows.push(p.row);
+        progress.probed(rows.len(), total);
+    }
+    Ok((rows, unmapped))
+}
+
+/// Builds the package at `out`: derives the lock when none is given, copies the assets when
+/// asked, and renames the complete package into place.
+pub async fn build(
+    out: &Path,
+    spec: BuildSpec,
+    stores: Arc<Stores>,
+    progress: &dyn BuildProgress,
+) -> Result<BuildOutcome> {
     check_targets(out, &spec.includes, spec.force)?;
+    let (mut lock, unmapped) = match spec.lock {
+        LockInput::Rows(rows) => (rows, Vec::new()),
+        LockInput::Derive(options) => derive_rows(&spec.items, options, progress).await?,
+    };
     let staged = staging_dir(out, "build")?;
     let root = staged.path().to_path_buf();
     let mut writer = ItemsParquetWriter::create(&root.join(ITEMS_FILE), &spec.items_schema)?;
@@ -121,7 +189,6 @@ pub async fn build(out: &Path, spec: BuildSpec, stores: Arc<Stores>) -> Result<B
         writer.write(batch)?;
     }
     let items = writer.finish()?;
-    let mut lock = spec.lock;
     let mut copied = 0;
     if let Some(settings) = spec.include_assets {
         settings
@@ -131,6 +198,9 @@ pub async fn build(out: &Path, spec: BuildSpec, stores: Arc<Stores>) -> Result<B
         let root_ref = &root;
         let stores_ref = &stores;
         let budget_ref = &budget;
+        let total = lock.len();
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let done_ref = &done;
         lock = futures::stream::iter(lock)
             .map(|row| async move {
                 let rel = format!("{ASSETS_DIR}/{}", target_path(&row, Layout::ItemAsset));
@@ -148,6 +218,8 @@ pub async fn build(out: &Path, spec: BuildSpec, stores: Arc<Stores>) -> Result<B
                 let outcome =
                     copy_object(&src, &dst, row.size_bytes, &settings, budget_ref).await?;
                 let facts = outcome.facts().clone();
+                let n = done_ref.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                progress.copied(n, total);
                 Ok::<_, Error>(LockRow {
                     store_type: Some(StoreType::File.as_str().to_string()),
                     store_container: None,
@@ -176,6 +248,7 @@ pub async fn build(out: &Path, spec: BuildSpec, stores: Arc<Stores>) -> Result<B
         items,
         lock_rows,
         copied,
+        unmapped,
     })
 }
 

@@ -12,6 +12,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use super::cmdline;
 use super::model::Model;
 use super::msg::{Effect, Msg};
 use super::panes;
@@ -53,7 +54,16 @@ impl Effects {
             Effect::Items(e) => panes::items::jobs::start(tasks, e),
             Effect::Lock(e) => panes::lock::jobs::start(tasks, e),
             Effect::Validation(e) => panes::validation::jobs::start(tasks, e),
+            Effect::Package(e) => panes::package::jobs::start(tasks, self.state_dir.as_deref(), e),
             Effect::WriteFile(request) => write::start(tasks, request),
+            Effect::Complete(line) => cmdline::complete::start(tasks, line),
+            Effect::SaveCommands(lines) => {
+                if let Some(dir) = self.state_dir.clone() {
+                    tasks.spawn(TaskKind::Save, move |_| {
+                        save_lines(cmdline::history_path(&dir), lines)
+                    });
+                }
+            }
             Effect::PanicInTask => {
                 tasks.spawn(TaskKind::Debug, |_| async {
                     panic!("deliberate panic in a task (debug_panic_task)")
@@ -63,6 +73,25 @@ impl Effects {
         }
         false
     }
+}
+
+/// Writes `lines` to `path` atomically, one a line (remembered targets and commands).
+pub async fn save_lines(path: PathBuf, lines: Vec<String>) -> anyhow::Result<()> {
+    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        use std::io::Write;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let file = crate::atomic::AtomicFile::create(&path)?;
+        let mut handle = file.handle()?;
+        for line in &lines {
+            writeln!(handle, "{line}")?;
+        }
+        drop(handle);
+        file.commit()?;
+        Ok(())
+    })
+    .await?
 }
 
 /// Applies one message and its effects; `true` means quit.

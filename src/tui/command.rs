@@ -19,15 +19,18 @@ pub enum PaneId {
     Lock,
     /// Validation results: drift triage.
     Validation,
+    /// The current package: build, inspect, push, pull.
+    Package,
 }
 
 impl PaneId {
     /// Every pane, in tab order.
-    pub const ALL: [PaneId; 4] = [
+    pub const ALL: [PaneId; 5] = [
         PaneId::Search,
         PaneId::Items,
         PaneId::Lock,
         PaneId::Validation,
+        PaneId::Package,
     ];
 
     /// The pane's name in a keymap file's `scope`.
@@ -37,6 +40,7 @@ impl PaneId {
             PaneId::Items => "items",
             PaneId::Lock => "lock",
             PaneId::Validation => "validation",
+            PaneId::Package => "package",
         }
     }
 
@@ -47,6 +51,7 @@ impl PaneId {
             PaneId::Items => "Items",
             PaneId::Lock => "Lock",
             PaneId::Validation => "Validation",
+            PaneId::Package => "Package",
         }
     }
 }
@@ -141,6 +146,24 @@ pub enum Command {
     MoveColumnUp,
     /// Move the column under the columns chooser's cursor down (later in the table).
     MoveColumnDown,
+    /// Focus the package pane.
+    FocusPackage,
+    /// Build a package from the marked items (or all loaded items) and the lock.
+    BuildPackage,
+    /// Show the package's `inspect` summary.
+    InspectPackage,
+    /// Push the package to a registry or an `oci:` layout (prompts for the target).
+    PushPackage,
+    /// Pull a package into a directory (prompts for the source and the directory).
+    PullPackage,
+    /// Open a package directory.
+    OpenPackage,
+    /// Show the task panel: every run, its progress and outcome.
+    ShowTasks,
+    /// Show the command log: the `stacpkg …` line of every action.
+    ShowCommandLog,
+    /// Type a command (`:build DIR`, `:push TARGET`, …).
+    CommandLine,
 }
 
 impl Command {
@@ -189,6 +212,15 @@ impl Command {
             Command::MarkGroup => "mark group",
             Command::MoveColumnUp => "move column up (columns)",
             Command::MoveColumnDown => "move column down (columns)",
+            Command::FocusPackage => "package pane",
+            Command::BuildPackage => "build package",
+            Command::InspectPackage => "inspect",
+            Command::PushPackage => "push",
+            Command::PullPackage => "pull",
+            Command::OpenPackage => "open package",
+            Command::ShowTasks => "tasks",
+            Command::ShowCommandLog => "command log",
+            Command::CommandLine => "command line",
         }
     }
 
@@ -215,6 +247,11 @@ impl Command {
             | Command::MarkGroup
             | Command::AcceptDrift
             | Command::ExportResults => Some(PaneId::Validation),
+            Command::BuildPackage
+            | Command::InspectPackage
+            | Command::PushPackage
+            | Command::PullPackage
+            | Command::OpenPackage => Some(PaneId::Package),
             _ => None,
         }
     }

@@ -175,6 +175,10 @@ const DEFAULTS: &[(Scope, &str, Command)] = &[
     (Scope::GLOBAL, "2", Command::FocusItems),
     (Scope::GLOBAL, "3", Command::FocusLock),
     (Scope::GLOBAL, "4", Command::FocusValidation),
+    (Scope::GLOBAL, "5", Command::FocusPackage),
+    (Scope::GLOBAL, ":", Command::CommandLine),
+    (Scope::GLOBAL, "t", Command::ShowTasks),
+    (Scope::GLOBAL, "L", Command::ShowCommandLog),
     (Scope::GLOBAL, "esc", Command::Cancel),
     (Scope::GLOBAL, "up", Command::Up),
     (Scope::GLOBAL, "k", Command::Up),
@@ -238,6 +242,12 @@ const DEFAULTS: &[(Scope, &str, Command)] = &[
     (Scope::Pane(PaneId::Search), "space", Command::ToggleMark),
     (Scope::Pane(PaneId::Items), "K", Command::MoveColumnUp),
     (Scope::Pane(PaneId::Items), "J", Command::MoveColumnDown),
+    (Scope::Pane(PaneId::Items), "b", Command::BuildPackage),
+    (Scope::Pane(PaneId::Package), "b", Command::BuildPackage),
+    (Scope::Pane(PaneId::Package), "i", Command::InspectPackage),
+    (Scope::Pane(PaneId::Package), "p", Command::PushPackage),
+    (Scope::Pane(PaneId::Package), "l", Command::PullPackage),
+    (Scope::Pane(PaneId::Package), "o", Command::OpenPackage),
 ];
 
 /// A user keymap file: bindings that patch the defaults.
@@ -320,6 +330,11 @@ impl Keymap {
                 .map(|b| b.command)
         };
         find(scope).or_else(|| find(Scope::GLOBAL))
+    }
+
+    /// Every bound command, in table order (the command line knows them by name).
+    pub fn commands(&self) -> Vec<Command> {
+        self.bindings.iter().map(|b| b.command).collect()
     }
 
     /// The first key bound to a command in a pane (for prompts such as "press ? for help").

@@ -11,8 +11,11 @@
 //! messages (`mod.rs`), `update.rs`, `jobs.rs` (its task bodies) and `view.rs`. The files at
 //! this level only dispatch to them, one arm per pane.
 
+pub mod activity;
 pub mod app;
+pub mod cmdline;
 pub mod command;
+pub mod config;
 pub mod keymap;
 pub mod line;
 pub mod model;
@@ -24,6 +27,7 @@ pub mod terminal;
 pub mod theme;
 pub mod update;
 pub mod view;
+pub mod watch;
 pub mod widgets;
 pub mod write;
 
@@ -57,6 +61,8 @@ pub struct Options {
     pub fps: u32,
     /// Serve and open the bundled demo catalogue.
     pub demo: bool,
+    /// Refuse every action that writes or sends (`--read-only`).
+    pub read_only: bool,
 }
 
 /// Where the console keeps its files: XDG dirs via `directories`, each with an env override.
@@ -124,7 +130,8 @@ pub fn run(options: Options, runtime: tokio::runtime::Runtime) -> anyhow::Result
     let log = init_file_log(&dirs)?;
     tracing::info!("console starting; log at {}", log.display());
     let keymap = Keymap::load(&dirs.config.join("keymap.json"))?;
-    let ended = runtime.block_on(run_async(options, dirs, keymap));
+    let config = config::Config::load(&dirs.config.join("config.json"))?;
+    let ended = runtime.block_on(run_async(options, dirs, keymap, config));
     // Blocking threads poll their tokens; one stuck in a read must not hold the exit up.
     runtime.shutdown_timeout(tasks::SHUTDOWN_DRAIN);
     ended
@@ -213,7 +220,12 @@ fn watch_signals(tx: mpsc::Sender<Msg>) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn run_async(options: Options, dirs: Dirs, keymap: Keymap) -> anyhow::Result<Option<Signal>> {
+async fn run_async(
+    options: Options,
+    dirs: Dirs,
+    keymap: Keymap,
+    config: config::Config,
+) -> anyhow::Result<Option<Signal>> {
     let demo = if options.demo {
         Some(demo::start(&dirs.state).await?)
     } else {
@@ -228,6 +240,10 @@ async fn run_async(options: Options, dirs: Dirs, keymap: Keymap) -> anyhow::Resu
     model.search.history = search::history::read(&dirs.state);
     model.items.layouts = items::layout::read(&dirs.state);
     model.items.state_dir = Some(dirs.state.clone());
+    model.package.targets = panes::package::jobs::read_targets(&dirs.state);
+    model.command_history = cmdline::read_history(&dirs.state);
+    model.read_only = options.read_only || config.read_only;
+    model.protected = config.protected_registries;
     let source = demo
         .as_ref()
         .map(|d| d.items_path.display().to_string())

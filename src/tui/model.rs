@@ -1,11 +1,13 @@
 //! The one Model, owned by the app loop and changed only by `update`.
 
+use super::activity::ActivityLog;
 use super::command::PaneId;
 use super::keymap::Keymap;
 use super::line::LineEditor;
 use super::msg::WriteRequest;
 use super::panes::items::{ItemsPane, Phase};
 use super::panes::lock::LockPane;
+use super::panes::package::{PackagePane, Pending};
 use super::panes::search::form::{FIELDS, LIST_FIELDS};
 use super::panes::search::SearchPane;
 use super::panes::validation::ValidationPane;
@@ -53,6 +55,18 @@ pub enum Popup {
         /// First line shown.
         scroll: usize,
     },
+    /// "Build / push / pull this?" (the plan waits in the package pane's `pending`).
+    ConfirmPackage,
+    /// The task panel: every run of the session.
+    Tasks {
+        /// The run under the cursor (0: the newest).
+        cursor: usize,
+    },
+    /// The command log: the CLI line of every action.
+    Commands {
+        /// First line shown.
+        scroll: usize,
+    },
 }
 
 /// What a text input edits.
@@ -74,6 +88,24 @@ pub enum InputTarget {
     LockFilter,
     /// The validation pane's filter.
     ResultsFilter,
+    /// Where to build a package (`DIR [--include-assets] [--force]`).
+    BuildDir,
+    /// Where to push (`TARGET [--plain-http] [--insecure]`).
+    PushTarget,
+    /// What to pull (`SOURCE [--plain-http] [--insecure]`).
+    PullSource,
+    /// Where to pull into (`DIR [--force]`).
+    PullDir,
+    /// A package directory to open.
+    OpenDir,
+    /// A registry user name.
+    RegistryUser,
+    /// A registry password (drawn masked).
+    RegistryPassword,
+    /// The tag, typed to confirm replacing it.
+    ConfirmTag,
+    /// The `:` command line.
+    CommandLine,
 }
 
 impl InputTarget {
@@ -88,7 +120,27 @@ impl InputTarget {
             InputTarget::HelpSearch => "find in keys: ".to_string(),
             InputTarget::LockFilter => "filter lock rows: ".to_string(),
             InputTarget::ResultsFilter => "filter results: ".to_string(),
+            InputTarget::BuildDir => "build package into (--include-assets, --force): ".to_string(),
+            InputTarget::PushTarget => {
+                "push to HOST[:PORT]/REPO:TAG or oci:PATH[:TAG] (--plain-http, --insecure): "
+                    .to_string()
+            }
+            InputTarget::PullSource => {
+                "pull from HOST[:PORT]/REPO:TAG or oci:PATH[:TAG] (--plain-http, --insecure): "
+                    .to_string()
+            }
+            InputTarget::PullDir => "pull into directory (--force): ".to_string(),
+            InputTarget::OpenDir => "open package directory: ".to_string(),
+            InputTarget::RegistryUser => "registry user: ".to_string(),
+            InputTarget::RegistryPassword => "password (hidden): ".to_string(),
+            InputTarget::ConfirmTag => "type the tag to confirm: ".to_string(),
+            InputTarget::CommandLine => ":".to_string(),
         }
+    }
+
+    /// Whether the text is a secret: drawn masked, never put in a history.
+    pub fn is_secret(self) -> bool {
+        self == InputTarget::RegistryPassword
     }
 }
 
@@ -164,6 +216,18 @@ pub struct Model {
     pub lock: LockPane,
     /// Validation pane state.
     pub validation: ValidationPane,
+    /// Package pane state.
+    pub package: PackagePane,
+    /// What ran this session, and its CLI equivalents.
+    pub activity: ActivityLog,
+    /// Refuse every action that writes or sends (`--read-only`, or `read_only` in the config).
+    pub read_only: bool,
+    /// Registry prefixes (`host[:port][/repo…]`) whose pushes want the tag typed.
+    pub protected: Vec<String>,
+    /// Commands typed at `:`, oldest first (kept across runs in the state dir).
+    pub command_history: Vec<String>,
+    /// The history entry ↑/↓ shows in the command line (`None`: a new line).
+    pub command_cursor: Option<usize>,
     /// A write waiting for the user to confirm replacing a file.
     pub pending_write: Option<WriteRequest>,
     /// Keys.
@@ -207,6 +271,12 @@ impl Model {
             items: ItemsPane::default(),
             lock: LockPane::default(),
             validation: ValidationPane::default(),
+            package: PackagePane::default(),
+            activity: ActivityLog::default(),
+            read_only: false,
+            protected: Vec::new(),
+            command_history: Vec::new(),
+            command_cursor: None,
             pending_write: None,
             keymap,
             theme,
@@ -231,6 +301,22 @@ impl Model {
         matches!(self.items.phase, Phase::Loading | Phase::Streaming)
             || self.lock.is_running()
             || self.validation.is_running()
+            || self.package.is_running()
+    }
+
+    /// Whether a push to `target` goes to a protected registry (a configured prefix of
+    /// `host[:port]/repo…`, matched on whole path parts).
+    pub fn is_protected(&self, target: &str) -> bool {
+        let target = target.trim_end_matches('/');
+        self.protected.iter().any(|p| {
+            let p = p.trim_end_matches('/');
+            !p.is_empty()
+                && target.starts_with(p)
+                && matches!(
+                    target[p.len()..].chars().next(),
+                    None | Some('/' | ':' | '@')
+                )
+        })
     }
 
     /// The run esc would cancel, when it has been going long enough that one reflex key
@@ -243,6 +329,14 @@ impl Model {
             }
             PaneId::Validation if self.validation.is_running() => {
                 long(self.validation.elapsed_secs).then_some("the validation")
+            }
+            PaneId::Package if self.package.is_running() => {
+                let r = self.package.running.as_ref()?;
+                long(r.progress.elapsed_secs).then_some(match r.job {
+                    super::panes::package::Job::Push => "the push",
+                    super::panes::package::Job::Pull => "the pull",
+                    _ => "the build",
+                })
             }
             _ if matches!(self.items.phase, Phase::Loading | Phase::Streaming) => {
                 long(self.items.elapsed_secs).then_some("the search")
@@ -262,6 +356,17 @@ impl Model {
         if target == InputTarget::LockPath && self.lock.phase == RunPhase::Cancelled {
             let (n, total) = (self.lock.entries.len(), self.lock.total);
             return format!("write PARTIAL lock ({n} of {total} rows) to: ");
+        }
+        if target == InputTarget::ConfirmTag {
+            if let Some(Pending::Push(plan)) = &self.package.pending {
+                let word = plan.typed_word().unwrap_or_default();
+                let why = if plan.protected {
+                    "is a protected registry"
+                } else {
+                    "exists"
+                };
+                return format!("{} {why}: type the tag {word:?} to push: ", plan.target);
+            }
         }
         target.label()
     }

@@ -13,6 +13,7 @@ use crossterm::event::KeyEvent;
 use super::command::Command;
 use super::panes::items::{ItemsEffect, ItemsMsg};
 use super::panes::lock::{LockEffect, LockMsg};
+use super::panes::package::{PackageEffect, PackageMsg};
 use super::panes::search::{SearchEffect, SearchMsg};
 use super::panes::validation::{ValidationEffect, ValidationMsg};
 use super::tasks::TaskEnd;
@@ -42,6 +43,8 @@ pub enum Msg {
     Lock(LockMsg),
     /// A validation-pane task result.
     Validation(ValidationMsg),
+    /// A package-pane task result.
+    Package(PackageMsg),
     /// A file write finished (or refused to overwrite: `needs_confirm`).
     FileWritten {
         /// What happened, one line.
@@ -52,6 +55,13 @@ pub enum Msg {
         needs_confirm: Option<WriteRequest>,
         /// On success: the file and what follows.
         written: Option<(PathBuf, AfterWrite)>,
+    },
+    /// The paths that complete the command line's last word (`line` as it was asked).
+    Completed {
+        /// The command line when tab was pressed.
+        line: String,
+        /// The candidates for its last word.
+        found: Vec<String>,
     },
     /// A task's warning (the work goes on): for the status line and the message log.
     Warning(String),
@@ -72,8 +82,14 @@ pub enum Effect {
     Lock(LockEffect),
     /// Validation-pane work.
     Validation(ValidationEffect),
+    /// Package-pane work (build, inspect, push, pull).
+    Package(PackageEffect),
     /// Write a file atomically.
     WriteFile(WriteRequest),
+    /// List the directory of the command line's last word (tab completion).
+    Complete(String),
+    /// Remember the command-line history.
+    SaveCommands(Vec<String>),
     /// Panic inside a task.
     PanicInTask,
     /// Leave the loop (tasks are cancelled and drained).

@@ -7,6 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::Frame;
 
+use super::activity::{self, Activity, ActivityKind, Outcome};
 use super::command::{Command, PaneId};
 use super::keymap::Scope;
 use super::model::{InputTarget, Model, Popup};
@@ -53,6 +54,27 @@ pub fn key(model: &mut Model, key: KeyEvent) -> PopupKey {
         }
         Some(Popup::ConfirmOverwrite { .. }) => {
             return PopupKey::Done(write::confirm_key(model, key));
+        }
+        Some(Popup::ConfirmPackage) => {
+            return PopupKey::Done(match key.code {
+                KeyCode::Char('y' | 'Y') => panes::package::update::confirm(model),
+                _ => {
+                    panes::package::update::decline(model);
+                    vec![]
+                }
+            });
+        }
+        Some(Popup::Tasks { cursor })
+            if key.modifiers.difference(KeyModifiers::SHIFT).is_empty() =>
+        {
+            match key.code {
+                KeyCode::Char('x') => return PopupKey::Done(cancel_task(model, cursor)),
+                KeyCode::Enter => {
+                    show_task(model, cursor);
+                    return PopupKey::Done(vec![]);
+                }
+                _ => {}
+            }
         }
         None => return PopupKey::Done(vec![]),
         _ => {}
@@ -124,6 +146,78 @@ pub fn command(model: &mut Model, c: Command) -> Option<Vec<Effect>> {
     }
 }
 
+/// The task under the task panel's cursor (the newest first).
+fn task_at(model: &Model, cursor: usize) -> Option<&Activity> {
+    model.activity.entries.iter().rev().nth(cursor)
+}
+
+/// `x` in the task panel: cancels the selected run if it still runs.
+fn cancel_task(model: &mut Model, cursor: usize) -> Vec<Effect> {
+    let Some(a) = task_at(model, cursor) else {
+        return vec![];
+    };
+    if !a.outcome.is_running() {
+        let text = format!("the {} is not running", a.kind.word());
+        model.say(text, false);
+        return vec![];
+    }
+    let kind = a.kind;
+    // Each pane cancels its own run, the one its focus names.
+    let (pane, cancel): (PaneId, fn(&mut Model) -> Option<Vec<Effect>>) = match kind {
+        ActivityKind::Search => (PaneId::Items, panes::items::update::cancel_load),
+        ActivityKind::Derive | ActivityKind::Read => (PaneId::Lock, panes::lock::update::cancel),
+        ActivityKind::Validate => (PaneId::Validation, panes::validation::update::cancel),
+        ActivityKind::Build | ActivityKind::Push | ActivityKind::Pull => {
+            (PaneId::Package, panes::package::update::cancel)
+        }
+        ActivityKind::Write => {
+            model.say("a write cannot be cancelled: it is atomic and brief", false);
+            return vec![];
+        }
+    };
+    let focus = std::mem::replace(&mut model.focus, pane);
+    let effects = cancel(model).unwrap_or_default();
+    model.focus = focus;
+    effects
+}
+
+/// Enter in the task panel: a failed run's whole error chain (or its command line).
+fn show_task(model: &mut Model, cursor: usize) {
+    let Some(a) = task_at(model, cursor) else {
+        return;
+    };
+    let width = (model.size.0 as usize).saturating_sub(8).max(20);
+    let mut lines = vec![format!("{} {}", a.kind.word(), a.target), String::new()];
+    let body = match &a.outcome {
+        Outcome::Failed(e) => format!("failed: {e}"),
+        Outcome::Cancelled(t) => format!("cancelled: {t}"),
+        Outcome::Done(t) => format!("done: {t}"),
+        Outcome::Running => format!("running: {}", a.progress),
+    };
+    // The chain is "a: b: c"; one cause a line reads best.
+    for (i, part) in body.split(": ").enumerate() {
+        let text = if i == 0 {
+            part.to_string()
+        } else {
+            format!("  {part}")
+        };
+        let chars: Vec<char> = text.chars().collect();
+        lines.extend(chars.chunks(width).map(|c| c.iter().collect::<String>()));
+    }
+    if let Some(cli) = &a.cli {
+        lines.push(String::new());
+        lines.push("the same from a shell:".to_string());
+        let chars: Vec<char> = cli.chars().collect();
+        lines.extend(chars.chunks(width).map(|c| c.iter().collect::<String>()));
+    }
+    let title = format!("{} {}", a.kind.word(), a.target);
+    model.popup = Some(Popup::Json {
+        title,
+        lines,
+        scroll: 0,
+    });
+}
+
 fn close(model: &mut Model) -> Vec<Effect> {
     model.popup = None;
     vec![]
@@ -152,8 +246,24 @@ fn move_by(model: &mut Model, delta: isize) {
         Some(Popup::Messages { .. }) => messages_lines(model, model.size.0).len(),
         _ => 0,
     };
+    let tasks_len = model.activity.entries.len();
+    let commands_len = match &model.popup {
+        Some(Popup::Commands { .. }) => {
+            activity::view::command_lines(&model.activity, &model.theme, model.size.0).len()
+        }
+        _ => 0,
+    };
     match &mut model.popup {
-        None | Some(Popup::ConfirmQuit | Popup::ConfirmCancel | Popup::ConfirmOverwrite { .. }) => {
+        None
+        | Some(
+            Popup::ConfirmQuit
+            | Popup::ConfirmCancel
+            | Popup::ConfirmOverwrite { .. }
+            | Popup::ConfirmPackage,
+        ) => {}
+        Some(Popup::Tasks { cursor }) => *cursor = step(*cursor, tasks_len),
+        Some(Popup::Commands { scroll }) => {
+            *scroll = step(*scroll, commands_len.saturating_sub(page) + 1);
         }
         Some(Popup::Collections) => panes::search::update::move_picker(model, delta),
         Some(Popup::Help { scroll, .. }) => {
@@ -365,6 +475,23 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, model: &Model) -> Option<Rect> {
             boxed(frame, rect, "Cancel?", lines, theme);
             Some(rect)
         }
+        Popup::ConfirmPackage => {
+            panes::package::view::draw_confirm(frame, area, &model.package, theme)
+        }
+        Popup::Tasks { cursor } => Some(activity::view::draw_tasks(
+            frame,
+            area,
+            &model.activity,
+            *cursor,
+            theme,
+        )),
+        Popup::Commands { scroll } => Some(activity::view::draw_commands(
+            frame,
+            area,
+            &model.activity,
+            *scroll,
+            theme,
+        )),
         Popup::ConfirmOverwrite { path } => {
             let rect = centred(area, 60, 5);
             let lines = vec![

@@ -12,12 +12,20 @@ use super::model::{Input, InputTarget, Model, Popup};
 use super::msg::{Effect, Msg};
 use super::panes::search::form::FIELDS;
 use super::panes::search::SearchEffect;
-use super::panes::{items, lock, search, validation};
+use super::panes::{items, lock, package, search, validation};
 use super::popups::{self, PopupKey};
 use super::write;
+use super::{activity, cmdline, watch};
 
-/// Applies one message.
+/// Applies one message (and keeps the activity log in step with the runs it moved).
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
+    let before = watch::before(model);
+    let effects = dispatch(model, msg);
+    watch::after(model, before, &effects);
+    effects
+}
+
+fn dispatch(model: &mut Model, msg: Msg) -> Vec<Effect> {
     model.is_dirty = true;
     match msg {
         Msg::Command(c) => command(model, c),
@@ -41,18 +49,26 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::Lock(m) => lock::update::message(model, m),
         Msg::Validation(m) => validation::update::message(model, m),
+        Msg::Package(m) => package::update::message(model, m),
+        Msg::Completed { line, found } => {
+            cmdline::complete::completed(model, &line, &found);
+            vec![]
+        }
         Msg::FileWritten {
             text,
             is_error,
             needs_confirm,
             written,
-        } => match write::written(model, text, is_error, needs_confirm, written) {
-            Some(path) => {
-                let base = model.lock.base_dir.clone();
-                lock::update::open_lock(model, path, base)
+        } => {
+            watch::written(model, &text, is_error, needs_confirm.is_some());
+            match write::written(model, text, is_error, needs_confirm, written) {
+                Some(path) => {
+                    let base = model.lock.base_dir.clone();
+                    lock::update::open_lock(model, path, base)
+                }
+                None => vec![],
             }
-            None => vec![],
-        },
+        }
         Msg::Warning(text) => {
             model.warn(text);
             vec![]
@@ -63,6 +79,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 items::update::task_failed(model, end.kind, &failure);
                 lock::update::task_failed(model, end.kind, &failure);
                 validation::update::task_failed(model, end.kind, &failure);
+                package::update::task_failed(model, end.kind, &failure);
                 model.say(format!("{} task failed: {failure}", end.kind.name()), true);
             }
             vec![]
@@ -76,6 +93,15 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
 
 /// A key: a confirmation, a text input, or a keymap command.
 fn key_event(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
+    if model
+        .input
+        .as_ref()
+        .is_some_and(|i| i.target == InputTarget::CommandLine)
+    {
+        if let Some(effects) = cmdline::key(model, &key) {
+            return effects;
+        }
+    }
     if let Some(input) = &mut model.input {
         let ctrl_c =
             key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c');
@@ -150,6 +176,15 @@ fn submit(model: &mut Model, input: Input) -> Vec<Effect> {
         target @ (InputTarget::AcceptPath | InputTarget::ExportPath) => {
             validation::update::submit(model, target, input.text())
         }
+        InputTarget::BuildDir => package::update::submit_build(model, input.text()),
+        InputTarget::PushTarget => package::update::submit_push(model, input.text()),
+        InputTarget::PullSource => package::update::submit_pull_source(model, input.text()),
+        InputTarget::PullDir => package::update::submit_pull_dir(model, input.text()),
+        InputTarget::OpenDir => package::update::submit_open(model, input.text()),
+        InputTarget::RegistryUser => package::update::submit_user(model, input.text()),
+        InputTarget::RegistryPassword => package::update::submit_password(model, input.text()),
+        InputTarget::ConfirmTag => package::update::submit_typed_tag(model, input.text()),
+        InputTarget::CommandLine => cmdline::submit(model, input.text()),
     }
 }
 
@@ -196,6 +231,21 @@ pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
         Command::FocusItems => focus(model, PaneId::Items),
         Command::FocusLock => focus(model, PaneId::Lock),
         Command::FocusValidation => focus(model, PaneId::Validation),
+        Command::FocusPackage => focus(model, PaneId::Package),
+        Command::ShowTasks => {
+            model.popup = Some(Popup::Tasks { cursor: 0 });
+            vec![]
+        }
+        Command::ShowCommandLog => {
+            let lines = activity::view::command_lines(&model.activity, &model.theme, model.size.0);
+            let scroll = lines.len().saturating_sub(popups::help_page(model.size.1));
+            model.popup = Some(Popup::Commands { scroll });
+            vec![]
+        }
+        Command::CommandLine => {
+            cmdline::open(model);
+            vec![]
+        }
         Command::DebugPanicTask => vec![Effect::PanicInTask],
         Command::ShowMessages => {
             // The newest messages are what one opens the log for.
@@ -223,13 +273,18 @@ pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
             PaneId::Items => items::update::command(model, c),
             PaneId::Lock => lock::update::command(model, c),
             PaneId::Validation => validation::update::command(model, c),
+            PaneId::Package => package::update::command(model, c),
         },
     }
 }
 
 /// Cancels the run esc is about: the focused pane's derive or validation, else a load.
 pub fn cancel_run(model: &mut Model) -> Vec<Effect> {
-    let cancelled = lock::update::cancel(model)
+    let package_first = (model.focus == PaneId::Package)
+        .then(|| package::update::cancel(model))
+        .flatten();
+    let cancelled = package_first
+        .or_else(|| lock::update::cancel(model))
         .or_else(|| validation::update::cancel(model))
         .or_else(|| items::update::cancel_load(model));
     cancelled.unwrap_or_else(|| {
@@ -251,6 +306,7 @@ fn move_by(model: &mut Model, delta: isize) -> Vec<Effect> {
         PaneId::Items => items::update::move_by(model, delta),
         PaneId::Lock => lock::update::move_by(model, delta),
         PaneId::Validation => validation::update::move_by(model, delta),
+        PaneId::Package => package::update::move_by(model, delta),
     }
     vec![]
 }

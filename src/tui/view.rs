@@ -64,6 +64,7 @@ pub fn draw(frame: &mut Frame<'_>, model: &Model) -> Drawn {
         PaneId::Validation => {
             panes::validation::view::draw(frame, body, &model.validation, &model.theme);
         }
+        PaneId::Package => panes::package::view::draw(frame, body, &model.package, &model.theme),
     }
     draw_status(frame, status, model);
     let popup = popups::draw(frame, body, model);
@@ -105,7 +106,15 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, model: &Model) {
             .max(12);
         Line::from(vec![
             Span::styled(label, theme.style(Role::Key)),
-            Span::styled(caret_text(&input.line, room), theme.style(Role::Input)),
+            Span::styled(
+                if input.target.is_secret() {
+                    // Only that something was typed, never what, nor how much beyond 8.
+                    "•".repeat(input.text().chars().count().min(8))
+                } else {
+                    caret_text(&input.line, room)
+                },
+                theme.style(Role::Input),
+            ),
             Span::styled(KEYS, theme.style(Role::Dim)),
         ])
     } else if let Some(status) = &model.status {

@@ -16,6 +16,10 @@ use crate::lock::schema::{rows_to_batch, LockParquetWriter};
 
 /// The path a submitted prompt names, or `None` (and a status line) when it is empty.
 pub fn target_path(model: &mut Model, text: &str) -> Option<PathBuf> {
+    // Every write the console makes comes through here: a read-only console refuses it.
+    if crate::tui::panes::package::update::refuse_read_only(model, "write") {
+        return None;
+    }
     let text = text.trim();
     if text.is_empty() {
         model.say("no path given; nothing written", true);

@@ -182,6 +182,24 @@ impl LayoutTransport {
             })
     }
 
+    /// The digest the tag names now, if any (without a tag a push adds a manifest and
+    /// replaces none).
+    pub fn tagged_digest(&self) -> Result<Option<String>> {
+        let Some(tag) = &self.tag else {
+            return Ok(None);
+        };
+        if !self.root.join("oci-layout").is_file() {
+            return Ok(None);
+        }
+        Ok(self.read_index()?.and_then(|index| {
+            index
+                .manifests
+                .iter()
+                .find(|m| m.annotation(REF_NAME_ANNOTATION) == Some(tag.as_str()))
+                .map(|m| m.digest.clone())
+        }))
+    }
+
     /// The manifest the tag names (or the only one, without a tag), and its digest.
     pub async fn get_manifest(&self) -> Result<(Bytes, String)> {
         if !self.root.join("oci-layout").is_file() {

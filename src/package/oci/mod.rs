@@ -30,7 +30,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use reference::Target;
-pub use transfer::{pull, push, PullOptions, PullOutcome, PushOptions, PushOutcome};
+pub use registry::TagState;
+pub use transfer::{pull, push, tag_state, PullOptions, PullOutcome, PushOptions, PushOutcome};
 
 /// Bytes read or written per piece of a blob stream (1 MiB).
 pub const CHUNK_BYTES: usize = 1 << 20;

@@ -57,6 +57,51 @@ pub struct RegistryOptions {
     pub timeout: Option<Duration>,
 }
 
+/// The HTTP status an oci-client error stands for, where it says.
+fn http_status(e: &OciDistributionError) -> Option<u16> {
+    match e {
+        OciDistributionError::UnauthorizedError { .. }
+        | OciDistributionError::AuthenticationFailure(_) => Some(401),
+        OciDistributionError::ServerError { code, .. } => Some(*code),
+        OciDistributionError::RequestError(re) => re.status().map(|s| s.as_u16()),
+        OciDistributionError::ImageManifestNotFoundError(_) => Some(404),
+        OciDistributionError::RegistryError { envelope, .. }
+            if envelope.errors.iter().any(|er| {
+                matches!(
+                    er.code,
+                    oci_client::errors::OciErrorCode::ManifestUnknown
+                        | oci_client::errors::OciErrorCode::NameUnknown
+                )
+            }) =>
+        {
+            Some(404)
+        }
+        OciDistributionError::RegistryError { envelope, .. }
+            if envelope.errors.iter().any(|er| {
+                matches!(
+                    er.code,
+                    oci_client::errors::OciErrorCode::Unauthorized
+                        | oci_client::errors::OciErrorCode::Denied
+                )
+            }) =>
+        {
+            Some(401)
+        }
+        _ => None,
+    }
+}
+
+/// What the reference's tag holds before a push.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TagState {
+    /// Nothing: a push creates it.
+    Absent,
+    /// A manifest with this digest: a push replaces it.
+    Present(String),
+    /// The registry wants credentials (none were found, or it refused them).
+    Unauthorized,
+}
+
 /// A connection to one repository.
 pub struct RegistryTransport {
     client: Client,
@@ -158,25 +203,7 @@ impl RegistryTransport {
             CredentialSource::Anonymous => "the registry wants credentials: pass --username with --password-stdin, set ORAS_USER/ORAS_PASS, or `docker login`".to_string(),
             source => format!("the registry refused the credentials from {}", describe_source(source)),
         };
-        let status = match &e {
-            OciDistributionError::UnauthorizedError { .. }
-            | OciDistributionError::AuthenticationFailure(_) => Some(401),
-            OciDistributionError::ServerError { code, .. } => Some(*code),
-            OciDistributionError::RequestError(re) => re.status().map(|s| s.as_u16()),
-            OciDistributionError::ImageManifestNotFoundError(_) => Some(404),
-            OciDistributionError::RegistryError { envelope, .. }
-                if envelope.errors.iter().any(|er| {
-                    matches!(
-                        er.code,
-                        oci_client::errors::OciErrorCode::ManifestUnknown
-                            | oci_client::errors::OciErrorCode::NameUnknown
-                    )
-                }) =>
-            {
-                Some(404)
-            }
-            _ => None,
-        };
+        let status = http_status(&e);
         // What happened (the attempts go right after it), then what to do.
         let (what, hint) = match (status, &e) {
             (Some(401), _) => ("unauthorized (401)".to_string(), Some(auth_hint)),
@@ -278,6 +305,22 @@ impl RegistryTransport {
             )
         })
         .await
+    }
+
+    /// Whether the tag exists (one manifest request, not retried on 404 or 401).
+    pub async fn tag_state(&self) -> Result<TagState> {
+        let got = self
+            .manifest_client
+            .pull_manifest_raw(&self.reference, &self.credentials.auth, MANIFEST_ACCEPT)
+            .await;
+        match got {
+            Ok((_, digest)) => Ok(TagState::Present(digest)),
+            Err(e) => match http_status(&e) {
+                Some(404) => Ok(TagState::Absent),
+                Some(401 | 403) => Ok(TagState::Unauthorized),
+                _ => Err(self.error_after("checking the tag", e, 1)),
+            },
+        }
     }
 
     /// A manifest of the same repository by digest (an index entry).

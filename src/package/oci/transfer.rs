@@ -19,7 +19,7 @@ use tokio::io::AsyncWriteExt;
 use super::artifact::{check_manifest, plan_pull, plan_push, BlobSource, Route};
 use super::auth;
 use super::layout::LayoutTransport;
-use super::registry::{source_is_timeout, RegistryOptions, RegistryTransport, ATTEMPTS};
+use super::registry::{source_is_timeout, RegistryOptions, RegistryTransport, TagState, ATTEMPTS};
 use super::zip::extract_zip;
 use super::{
     Descriptor, Index, Manifest, Target, TransferProgress, ARTIFACT_TYPE, CHUNK_BYTES,
@@ -171,6 +171,21 @@ async fn open_source(src: &BlobSource) -> Result<BoxStream<'static, std::io::Res
         .await
         .map_err(|e| Error::io(path.display().to_string(), e))?;
     Ok(tokio_util::io::ReaderStream::with_capacity(file, CHUNK_BYTES).boxed())
+}
+
+/// What a push to `target` would replace, asked before anything is sent: the console's
+/// confirmation names it, and asks for the typed tag when there is one.
+pub async fn tag_state(
+    target: &Target,
+    registry: &RegistryOptions,
+    login: Option<(String, String)>,
+) -> Result<TagState> {
+    match Transport::open(target, registry, login).await? {
+        Transport::Registry(t) => t.tag_state().await,
+        Transport::Layout(t) => Ok(t
+            .tagged_digest()?
+            .map_or(TagState::Absent, TagState::Present)),
+    }
 }
 
 /// Pushes the package in `package` to `target`.

@@ -45,6 +45,10 @@ pub enum TaskKind {
     Validate,
     /// Writes a lock or results file.
     Write,
+    /// Builds, pushes or pulls a package.
+    Package,
+    /// Reads a package's facts, or checks a registry tag.
+    Inspect,
 }
 
 impl TaskKind {
@@ -60,6 +64,8 @@ impl TaskKind {
             TaskKind::Lock => "lock",
             TaskKind::Validate => "validate",
             TaskKind::Write => "write",
+            TaskKind::Package => "package",
+            TaskKind::Inspect => "inspect",
         }
     }
 }

@@ -66,6 +66,21 @@ pub fn size_text(size: Option<i64>) -> String {
     }
 }
 
+/// Bytes for progress and facts: `812 B`, `12.3 KiB`, `4.0 MiB`, `1.2 GiB`.
+pub fn bytes_text(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
 /// Seconds as `12 s` / `3 min`.
 pub fn duration_text(secs: f64) -> String {
     if secs < 100.0 {
@@ -102,5 +117,7 @@ mod tests {
         assert_eq!(scrolled(12, 0, 10), (12, 3));
         assert_eq!(scrolled(2, 3, 10), (2, 2));
         assert_eq!(size_text(Some(12_345)), "12 KB");
+        assert_eq!(bytes_text(812), "812 B");
+        assert_eq!(bytes_text(3 << 20), "3.0 MiB");
     }
 }

@@ -13,6 +13,7 @@ use crate::tui::model::{InputTarget, Model};
 use crate::tui::msg::Effect;
 use crate::tui::msg::{AfterWrite, WriteContent, WriteRequest};
 use crate::tui::panes::items::update::wait_for_view;
+use crate::tui::panes::package::update::refuse_read_only;
 use crate::tui::panes::validation::update::forget_results;
 use crate::tui::tasks::TaskKind;
 use crate::tui::write::target_path;
@@ -38,6 +39,7 @@ pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
             model.lock.move_to(0, page);
             vec![]
         }
+        Command::WriteLock if refuse_read_only(model, "write") => vec![],
         Command::WriteLock => {
             if model.lock.entries.is_empty() {
                 model.say("no lock to write: derive or open one first", true);

@@ -16,6 +16,7 @@ use crate::tui::model::Popup;
 use crate::tui::model::{InputTarget, Model};
 use crate::tui::msg::Effect;
 use crate::tui::msg::{AfterWrite, WriteContent, WriteRequest};
+use crate::tui::panes::package::update::refuse_read_only;
 use crate::tui::tasks::TaskKind;
 use crate::tui::write::target_path;
 
@@ -127,6 +128,18 @@ pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
                     scroll: 0,
                 });
             }
+            vec![]
+        }
+        Command::AcceptDrift | Command::ExportResults
+            if refuse_read_only(
+                model,
+                if c == Command::AcceptDrift {
+                    "accept drift"
+                } else {
+                    "export"
+                },
+            ) =>
+        {
             vec![]
         }
         Command::AcceptDrift => {
