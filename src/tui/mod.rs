@@ -251,9 +251,27 @@ async fn run_async(
     // The load task tells items from a lock file or a package directory (and opens those in
     // the lock pane), so the source is classified once, off the UI thread.
     if let Some(source) = source {
-        model.search.form.source = source;
-        for effect in search::update::run_search(&mut model) {
+        // A package directory also opens in the package pane (here, before the loop, a
+        // look at the disk is allowed).
+        let is_package = demo.is_none()
+            && std::path::Path::new(&source)
+                .join(crate::package::ITEMS_FILE)
+                .is_file();
+        let opened = if is_package {
+            panes::package::update::open(
+                &mut model,
+                PathBuf::from(&source),
+                panes::package::Origin::Opened,
+            )
+        } else {
+            model.search.form.source = source;
+            search::update::run_search(&mut model)
+        };
+        for effect in opened {
             effects.run(effect);
+        }
+        if is_package {
+            model.focus = command::PaneId::Items;
         }
     }
     if let Some(d) = &demo {

@@ -388,9 +388,11 @@ impl Model {
         ))
     }
 
-    /// Opens a prompt for `target`, starting from `text`.
+    /// Opens a prompt for `target`, starting from `text`. The status line is cleared: what
+    /// is said while the prompt is open (drawn above it) is about this prompt.
     pub fn prompt(&mut self, target: InputTarget, text: String) {
         self.input = Some(Input::new(target, text));
+        self.status = None;
     }
 
     /// Sets the status line.

@@ -7,6 +7,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::activity;
+use super::cmdline;
 use super::command::{Command, PaneId};
 use super::model::{Input, InputTarget, Model, Popup};
 use super::msg::{Effect, Msg};
@@ -14,8 +16,8 @@ use super::panes::search::form::FIELDS;
 use super::panes::search::SearchEffect;
 use super::panes::{items, lock, package, search, validation};
 use super::popups::{self, PopupKey};
+use super::watch;
 use super::write;
-use super::{activity, cmdline, watch};
 
 /// Applies one message (and keeps the activity log in step with the runs it moved).
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
@@ -184,7 +186,14 @@ fn submit(model: &mut Model, input: Input) -> Vec<Effect> {
         InputTarget::RegistryUser => package::update::submit_user(model, input.text()),
         InputTarget::RegistryPassword => package::update::submit_password(model, input.text()),
         InputTarget::ConfirmTag => package::update::submit_typed_tag(model, input.text()),
-        InputTarget::CommandLine => cmdline::submit(model, input.text()),
+        InputTarget::CommandLine => match cmdline::submit(model, input.text()) {
+            cmdline::Ran::Effects(effects) => effects,
+            cmdline::Ran::Command(effects, c) => {
+                let mut effects = effects;
+                effects.extend(command(model, c));
+                effects
+            }
+        },
     }
 }
 

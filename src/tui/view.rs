@@ -68,6 +68,7 @@ pub fn draw(frame: &mut Frame<'_>, model: &Model) -> Drawn {
     }
     draw_status(frame, status, model);
     let popup = popups::draw(frame, body, model);
+    draw_prompt_error(frame, status, model);
     Drawn {
         tabs,
         body,
@@ -151,6 +152,35 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, model: &Model) {
         Line::from(hints_span(model, area.width as usize))
     };
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// A prompt keeps the status bar for the text being edited; what was said since it opened
+/// (the reason a command line did not parse, "the registry wants credentials") goes on the
+/// row above.
+fn draw_prompt_error(frame: &mut Frame<'_>, status: Rect, model: &Model) {
+    let (Some(_), Some(s)) = (&model.input, &model.status) else {
+        return;
+    };
+    if status.y == 0 {
+        return;
+    }
+    let row = Rect {
+        y: status.y - 1,
+        height: 1,
+        ..status
+    };
+    let text = shorten_middle(&s.text, (row.width as usize).saturating_sub(2));
+    let (glyph, role) = if s.is_error {
+        ("✗ ", Role::Bad)
+    } else {
+        ("· ", Role::Info)
+    };
+    let line = Line::from(vec![
+        Span::styled(glyph, model.theme.style(role)),
+        Span::styled(text, model.theme.style(role)),
+    ]);
+    frame.render_widget(ratatui::widgets::Clear, row);
+    frame.render_widget(Paragraph::new(line), row);
 }
 
 /// `text` in at most `room` chars, the middle replaced by `…`: both the context at the start

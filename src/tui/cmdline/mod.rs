@@ -109,21 +109,37 @@ pub fn key(model: &mut Model, key: &KeyEvent) -> Option<Vec<Effect>> {
     }
 }
 
+/// What a submitted command line comes to.
+#[derive(Debug)]
+pub enum Ran {
+    /// These effects.
+    Effects(Vec<Effect>),
+    /// These effects, then this keymap command, for the core to apply.
+    Command(Vec<Effect>, Command),
+}
+
 /// A command line was submitted: run it, or reopen it with the reason.
-pub fn submit(model: &mut Model, text: &str) -> Vec<Effect> {
+pub fn submit(model: &mut Model, text: &str) -> Ran {
     let line = text.trim();
     if line.is_empty() {
-        return vec![];
+        return Ran::Effects(vec![]);
     }
     let mut effects = remember(model, line);
     match run(model, line) {
-        Ok(more) => effects.extend(more),
+        Ok(Ran::Effects(more)) => {
+            effects.extend(more);
+            Ran::Effects(effects)
+        }
+        Ok(Ran::Command(more, c)) => {
+            effects.extend(more);
+            Ran::Command(effects, c)
+        }
         Err(e) => {
-            model.say(format!(":{line}: {e}"), true);
             model.prompt(InputTarget::CommandLine, line.to_string());
+            model.say(format!(":{line}: {e}"), true);
+            Ran::Effects(effects)
         }
     }
-    effects
 }
 
 fn remember(model: &mut Model, line: &str) -> Vec<Effect> {
@@ -150,11 +166,11 @@ fn usage(name: &str) -> &'static str {
 }
 
 /// Runs one command line.
-fn run(model: &mut Model, line: &str) -> Result<Vec<Effect>, String> {
+fn run(model: &mut Model, line: &str) -> Result<Ran, String> {
     let (name, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
     let name = name.trim_start_matches(':');
     let u = usage(name);
-    Ok(match name {
+    Ok(Ran::Effects(match name {
         "open" => {
             let path = one(&parse(rest, &[], &[])?.positional, u)?;
             if Path::new(&path).extension().is_none() {
@@ -169,9 +185,9 @@ fn run(model: &mut Model, line: &str) -> Result<Vec<Effect>, String> {
             model.search.form.source = url;
             search::update::run_search(model)
         }
-        "derive" => no_args(model, rest, u, Command::DeriveLock)?,
-        "validate" => no_args(model, rest, u, Command::ValidateLock)?,
-        "quit" | "q" => no_args(model, rest, u, Command::Quit)?,
+        "derive" => return no_args(rest, u, Command::DeriveLock),
+        "validate" => return no_args(rest, u, Command::ValidateLock),
+        "quit" | "q" => return no_args(rest, u, Command::Quit),
         "write-lock" => {
             let path = one(&parse(rest, &[], &[])?.positional, u)?;
             if model.lock.entries.is_empty() {
@@ -196,7 +212,7 @@ fn run(model: &mut Model, line: &str) -> Result<Vec<Effect>, String> {
         "inspect" => {
             let p = parse(rest, &[], &[])?;
             match p.positional.as_slice() {
-                [] => super::update::command(model, Command::InspectPackage),
+                [] => return no_args("", u, Command::InspectPackage),
                 [dir] => {
                     model.package.inspect_when_read = true;
                     package::open(model, PathBuf::from(dir), Origin::Opened)
@@ -229,9 +245,9 @@ fn run(model: &mut Model, line: &str) -> Result<Vec<Effect>, String> {
                     "unknown command {other:?}; tab completes, `:show_help`… or ? lists the keys"
                 )
             })?;
-            no_args(model, rest, other, c)?
+            return no_args(rest, other, c);
         }
-    })
+    }))
 }
 
 fn connection(p: &super::panes::package::args::Parsed) -> Connection {
@@ -247,11 +263,11 @@ pub fn keymap_command(name: &str) -> Option<Command> {
     serde_json::from_value(serde_json::Value::String(name.replace('-', "_"))).ok()
 }
 
-fn no_args(model: &mut Model, rest: &str, name: &str, c: Command) -> Result<Vec<Effect>, String> {
+fn no_args(rest: &str, name: &str, c: Command) -> Result<Ran, String> {
     if !rest.trim().is_empty() {
         return Err(format!(":{name} takes no arguments"));
     }
-    Ok(super::update::command(model, c))
+    Ok(Ran::Command(vec![], c))
 }
 
 #[cfg(test)]

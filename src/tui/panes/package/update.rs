@@ -168,8 +168,8 @@ pub fn submit_build(model: &mut Model, text: &str) -> Vec<Effect> {
 /// Reopens `target`'s prompt holding `text`, with `error` in the status line: a mistake is
 /// fixed in place, not typed again.
 pub fn retry(model: &mut Model, target: InputTarget, text: &str, error: &str) -> Vec<Effect> {
-    model.say(error.to_string(), true);
     model.prompt(target, text.to_string());
+    model.say(error.to_string(), true);
     vec![]
 }
 
@@ -465,11 +465,11 @@ fn tag_checked(model: &mut Model, state: Result<TagState, String>) -> Vec<Effect
     match (state, pending) {
         (TagState::Unauthorized, pending) if !login => {
             model.package.pending = Some(pending);
+            model.prompt(InputTarget::RegistryUser, String::new());
             model.say(
                 "the registry wants credentials and none were found (Docker config, ORAS_USER/ORAS_PASS): type them",
                 false,
             );
-            model.prompt(InputTarget::RegistryUser, String::new());
             vec![]
         }
         (TagState::Unauthorized, _) => {

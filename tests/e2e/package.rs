@@ -1,0 +1,241 @@
+//! Package curation in a real terminal against the real local servers: search → mark →
+//! derive → validate → build → push (a registry with basic auth, and an `oci:` layout) →
+//! pull → the pulled package validates clean and is byte-identical to the built one; a push
+//! cancelled midway; the same flow through `:` commands.
+
+use std::path::Path;
+
+use testkit::registry::Registry;
+
+use super::{quote, Tmux};
+
+/// The console with private config, state and Docker config dirs (so no credentials are
+/// found but the ones typed), working in `dir`.
+fn console(dir: &Path, args: &str) -> Tmux {
+    let docker = dir.join("docker");
+    std::fs::create_dir_all(&docker).unwrap();
+    Tmux::start(&format!(
+        "cd {} && env -u ORAS_USER -u ORAS_PASS DOCKER_CONFIG={} {}",
+        quote(dir),
+        quote(&docker),
+        super::console(dir, args)
+    ))
+}
+
+/// Four items on nginx, served by `rustac serve`; `None` when rustac is skipped.
+fn catalogue(dir: &Path) -> Option<(testkit::servers::Nginx, testkit::stac_api::RustacServer)> {
+    let nginx = testkit::servers::Nginx::start();
+    let items: String = ["scene-a", "scene-b", "scene-c", "scene-d"]
+        .iter()
+        .map(|id| {
+            nginx.put_file(&format!("scenes/{id}.tif"), id.repeat(40).as_bytes());
+            let assets = serde_json::json!({
+                "visual": {"href": nginx.url_for(&format!("scenes/{id}.tif"))}
+            });
+            let mut item = testkit::item_with_assets(id, assets);
+            item["collection"] = "scenes".into();
+            item["bbox"] = serde_json::json!([10.0, 45.0, 11.0, 46.0]);
+            item["geometry"] = serde_json::json!({"type": "Polygon", "coordinates":
+                [[[10.0, 45.0], [11.0, 45.0], [11.0, 46.0], [10.0, 46.0], [10.0, 45.0]]]});
+            format!("{item}\n")
+        })
+        .collect();
+    let items = testkit::write_temp(dir, "items.ndjson", items);
+    let collection = testkit::stac_api::write_collection(dir, "scenes");
+    let server = testkit::stac_api::RustacServer::start(&collection, &items)?;
+    Some((nginx, server))
+}
+
+fn same_bytes(a: &Path, b: &Path) {
+    for f in ["items.parquet", "assets.lock.parquet"] {
+        let (x, y) = (
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+        );
+        assert!(
+            x == y,
+            "{f} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
+    }
+}
+
+impl Tmux {
+    /// Types `text` literally (no key names).
+    fn type_text(&self, text: &str) {
+        let status = std::process::Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", "-l", text])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Types `text` at the open prompt, replacing what it holds, and presses enter.
+    fn answer(&self, text: &str) {
+        // Past the end (ctrl-e), then everything before the cursor (ctrl-u).
+        self.keys(&["C-e", "C-u"]);
+        self.type_text(text);
+        self.keys(&["Enter"]);
+    }
+}
+
+/// The whole curation flow with keystrokes, to a registry that wants a password.
+#[test]
+fn search_mark_derive_validate_build_push_pull_with_basic_auth_and_an_oci_layout() {
+    let dir = testkit::temp_dir();
+    let Some((_nginx, server)) = catalogue(dir.path()) else {
+        return;
+    };
+    let Some(registry) = Registry::start_with_auth("curator", "s3cret-pass") else {
+        return;
+    };
+    let tmux = console(dir.path(), &server.url());
+    tmux.wait_for("4 items");
+    // Mark two items, derive and validate their lock.
+    tmux.keys(&["Space", "Space"]);
+    tmux.wait_for("2 marked");
+    tmux.press("d", "lock: 2 rows for 2 items");
+    tmux.press("v", "validated 2");
+    // Build: the preview names the items and the lock, then y builds.
+    tmux.keys(&["5", "b"]);
+    tmux.wait_for("build package into");
+    tmux.answer("built.pkg");
+    let preview = tmux.wait_for("y = build");
+    assert!(preview.contains("2 marked items"), "{preview}");
+    assert!(
+        preview.contains("the console's lock: 2 assets"),
+        "{preview}"
+    );
+    tmux.press("y", "built built.pkg");
+    let built = dir.path().join("built.pkg");
+    let pane = tmux.wait_for("2 items · collections: scenes");
+    assert!(pane.contains("items.parquet"), "{pane}");
+    // Push: no credentials are found, so the console asks; the password is never shown.
+    let target = registry.reference("curation/scenes:v1");
+    tmux.press("p", "push to");
+    tmux.answer(&format!("{target} --plain-http"));
+    tmux.wait_for("registry user:");
+    tmux.answer("curator");
+    tmux.wait_for("password (hidden):");
+    tmux.type_text("s3cret-pass");
+    let masked = tmux.screen();
+    assert!(!masked.contains("s3cret"), "{masked}");
+    tmux.keys(&["Enter"]);
+    let confirm = tmux.wait_for("y = push");
+    assert!(confirm.contains("this leaves the machine"), "{confirm}");
+    assert!(confirm.contains(&target), "{confirm}");
+    tmux.keys(&["y"]);
+    let pushed = tmux.wait_for("pushed sha256:");
+    assert!(registry.has_tag("curation/scenes", "v1"), "{pushed}");
+    // Pushing the same tag again wants the tag typed; a wrong word sends nothing.
+    tmux.press("p", "push to");
+    tmux.answer(&format!("{target} --plain-http"));
+    tmux.wait_for("registry user:");
+    tmux.answer("curator");
+    tmux.wait_for("password (hidden):");
+    tmux.answer("s3cret-pass");
+    tmux.wait_for("exists: type the tag \"v1\"");
+    tmux.answer("v2");
+    tmux.wait_for("not the tag");
+    // Pull it back into a new directory: it opens in the panes and validates clean.
+    tmux.press("l", "pull from");
+    tmux.answer(&format!("{target} --plain-http"));
+    tmux.wait_for("pull into directory");
+    tmux.answer("pulled.pkg");
+    tmux.wait_for("registry user:");
+    tmux.answer("curator");
+    tmux.wait_for("password (hidden):");
+    tmux.answer("s3cret-pass");
+    tmux.wait_for("pulled ");
+    let pulled = dir.path().join("pulled.pkg");
+    same_bytes(&built, &pulled);
+    tmux.keys(&["3"]);
+    tmux.wait_for("pulled.pkg");
+    tmux.press("v", "validated 2");
+    let clean = tmux.wait_for("✓ 2 valid");
+    assert!(clean.contains("✗ 0 drifted"), "{clean}");
+    // The same through an OCI image-layout directory.
+    tmux.keys(&["5"]);
+    tmux.press("p", "push to");
+    tmux.answer("oci:layout:v1");
+    tmux.wait_for("y = push");
+    tmux.press("y", "pushed sha256:");
+    tmux.press("l", "pull from");
+    tmux.answer("oci:layout:v1");
+    tmux.wait_for("pull into directory");
+    tmux.answer("from-layout.pkg");
+    tmux.wait_for("(pulled from oci:layout:v1)");
+    same_bytes(&built, &dir.path().join("from-layout.pkg"));
+    // The command log holds the CLI line of every step; the password is not in it.
+    tmux.keys(&["L"]);
+    let log = tmux.wait_for("Command log");
+    assert!(log.contains("stacpkg build built.pkg --item-ids"), "{log}");
+    assert!(
+        log.contains("stacpkg push pulled.pkg oci:layout:v1"),
+        "{log}"
+    );
+    assert!(!log.contains("s3cret"), "{log}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for_absent("Command log");
+    tmux.keys(&["t"]);
+    let tasks = tmux.wait_for("Tasks:");
+    assert!(
+        tasks.contains("push") && tasks.contains("✓ sha256:"),
+        "{tasks}"
+    );
+    tmux.keys(&["Escape"]);
+    tmux.wait_for_absent("Tasks:");
+    tmux.keys(&["q"]);
+}
+
+/// The same flow driven through the command line: `:derive`, `:validate`, `:build`,
+/// `:push`, `:pull`, `:open`; a line that does not parse stays open with the reason.
+#[test]
+fn the_curation_flow_through_colon_commands() {
+    let dir = testkit::temp_dir();
+    let nginx = testkit::servers::Nginx::start();
+    let items: String = ["c-1", "c-2"]
+        .iter()
+        .map(|id| {
+            nginx.put_file(&format!("c/{id}.tif"), id.repeat(50).as_bytes());
+            let assets =
+                serde_json::json!({"visual": {"href": nginx.url_for(&format!("c/{id}.tif"))}});
+            format!("{}\n", testkit::item_with_assets(id, assets))
+        })
+        .collect();
+    let items = testkit::write_temp(dir.path(), "items.ndjson", items);
+    let tmux = console(dir.path(), &quote(&items));
+    tmux.wait_for("c-2");
+    tmux.keys(&[":"]);
+    tmux.answer("derive");
+    tmux.wait_for("lock: 2 rows for 2 items");
+    tmux.keys(&[":"]);
+    tmux.answer("validate");
+    tmux.wait_for("validated 2");
+    // A mistake stays on the line with the reason.
+    tmux.keys(&[":"]);
+    tmux.answer("build");
+    tmux.wait_for("usage: :build DIR");
+    tmux.answer("build rebuilt.pkg --include-assets");
+    tmux.wait_for("y = build");
+    tmux.press("y", "built rebuilt.pkg");
+    tmux.keys(&[":"]);
+    tmux.answer("push oci:lay:v1");
+    tmux.wait_for("y = push");
+    tmux.press("y", "pushed sha256:");
+    tmux.keys(&[":"]);
+    tmux.answer("pull oci:lay:v1 back.pkg");
+    tmux.wait_for("(pulled from oci:lay:v1)");
+    let (built, back) = (dir.path().join("rebuilt.pkg"), dir.path().join("back.pkg"));
+    same_bytes(&built, &back);
+    // The copied assets came along, byte for byte.
+    let a = std::fs::read(built.join("assets/c-1/visual.tif")).unwrap();
+    let b = std::fs::read(back.join("assets/c-1/visual.tif")).unwrap();
+    assert!(a == b && !a.is_empty());
+    // ↑ brings the last command back.
+    tmux.keys(&[":", "Up"]);
+    tmux.wait_for(":pull oci:lay:v1 back.pkg");
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["q"]);
+}
