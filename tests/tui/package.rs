@@ -8,7 +8,7 @@ use crossterm::event::KeyCode;
 use rstest::rstest;
 use stacpkg::package::oci::TagState;
 use stacpkg::tui::activity::{ActivityKind, Outcome};
-use stacpkg::tui::command::{Command, PaneId};
+use stacpkg::tui::command::Command;
 use stacpkg::tui::model::{InputTarget, Model, Popup};
 use stacpkg::tui::msg::{Effect, Msg};
 use stacpkg::tui::panes::items::ItemsMsg;
@@ -116,4 +116,385 @@ fn a_push_names_what_leaves_and_waits_for_yes() {
     assert!(plan.connection.plain_http && !plan.connection.insecure);
     assert_eq!(plan.target, "127.0.0.1:5000/pkgs/demo:v1");
     assert!(m.package.is_running());
+}
+
+#[test]
+fn a_read_only_console_refuses_every_action_that_writes_or_sends() {
+    let mut m = with_package(100, 30);
+    m.read_only = true;
+    for (c, word) in [
+        (Command::PushPackage, "push"),
+        (Command::PullPackage, "pull"),
+        (Command::BuildPackage, "build"),
+    ] {
+        let effects = update(&mut m, Msg::Command(c));
+        assert!(effects.is_empty() && m.input.is_none(), "{c:?}");
+        let s = m.status.clone().unwrap();
+        assert!(
+            s.is_error
+                && s.text
+                    .contains(&format!("read-only console: {word} refused")),
+            "{}",
+            s.text
+        );
+    }
+    // The command line cannot go around it either.
+    update(&mut m, key(':'));
+    let effects = answer(&mut m, "push oci:lay:v1");
+    assert!(
+        effects.iter().all(|e| matches!(e, Effect::SaveCommands(_))),
+        "{effects:?}"
+    );
+    assert!(m.status.unwrap().text.contains("read-only"));
+}
+
+#[test]
+fn replacing_a_tag_wants_the_tag_typed_and_a_wrong_word_sends_nothing() {
+    let mut m = with_package(100, 30);
+    update(&mut m, key('p'));
+    let g = check_generation(&answer(&mut m, "127.0.0.1:5000/pkgs/demo:v1"));
+    update(
+        &mut m,
+        Msg::Package(PackageMsg::TagChecked {
+            generation: g,
+            state: Ok(TagState::Present("sha256:old".into())),
+        }),
+    );
+    assert_eq!(m.input.as_ref().unwrap().target, InputTarget::ConfirmTag);
+    assert!(render(&m).contains("exists: type the tag \"v1\" to push"));
+    let effects = answer(&mut m, "v2");
+    assert!(effects.is_empty());
+    assert!(m.status.clone().unwrap().text.contains("not the tag"));
+    // Again, with the right word.
+    update(&mut m, key('p'));
+    let g = check_generation(&answer(&mut m, "127.0.0.1:5000/pkgs/demo:v1"));
+    update(
+        &mut m,
+        Msg::Package(PackageMsg::TagChecked {
+            generation: g,
+            state: Ok(TagState::Present("sha256:old".into())),
+        }),
+    );
+    let effects = answer(&mut m, "v1");
+    assert!(matches!(
+        effects.first(),
+        Some(Effect::Package(PackageEffect::Push { .. }))
+    ));
+}
+
+#[test]
+fn a_protected_registry_wants_the_tag_typed_even_for_a_new_tag() {
+    let mut m = with_package(100, 30);
+    m.protected = vec!["registry.example/prod".into()];
+    assert!(m.is_protected("registry.example/prod/app:v1"));
+    assert!(!m.is_protected("registry.example/production:v1"));
+    update(&mut m, key('p'));
+    let g = check_generation(&answer(&mut m, "registry.example/prod/app:v3"));
+    update(
+        &mut m,
+        Msg::Package(PackageMsg::TagChecked {
+            generation: g,
+            state: Ok(TagState::Absent),
+        }),
+    );
+    assert_eq!(m.input.as_ref().unwrap().target, InputTarget::ConfirmTag);
+    assert!(render(&m).contains("is a protected registry"));
+}
+
+#[test]
+fn credentials_are_asked_when_the_registry_wants_some_and_the_password_is_masked() {
+    let mut m = with_package(100, 30);
+    update(&mut m, key('p'));
+    let g = check_generation(&answer(&mut m, "127.0.0.1:5000/pkgs/demo:v1"));
+    update(
+        &mut m,
+        Msg::Package(PackageMsg::TagChecked {
+            generation: g,
+            state: Ok(TagState::Unauthorized),
+        }),
+    );
+    assert_eq!(m.input.as_ref().unwrap().target, InputTarget::RegistryUser);
+    answer(&mut m, "curator");
+    assert_eq!(
+        m.input.as_ref().unwrap().target,
+        InputTarget::RegistryPassword
+    );
+    m.input.as_mut().unwrap().line = stacpkg::tui::line::LineEditor::new("hunter2");
+    let screen = render(&m);
+    assert!(
+        !screen.contains("hunter2") && screen.contains("•••••••"),
+        "{screen}"
+    );
+    let effects = update(&mut m, code(KeyCode::Enter));
+    let Some(Effect::Package(PackageEffect::CheckTag { connection, .. })) = effects.first() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(
+        connection.login.as_ref().map(|l| l.0.as_str()),
+        Some("curator")
+    );
+    assert!(!format!("{effects:?}").contains("hunter2"));
+}
+
+/// Starts a push and returns its generation.
+fn pushing(m: &mut Model) -> u64 {
+    update(m, key('p'));
+    let g = check_generation(&answer(m, "127.0.0.1:5000/pkgs/demo:v1"));
+    update(
+        m,
+        Msg::Package(PackageMsg::TagChecked {
+            generation: g,
+            state: Ok(TagState::Absent),
+        }),
+    );
+    match update(m, key('y')).first() {
+        Some(Effect::Package(PackageEffect::Push { generation, .. })) => *generation,
+        e => panic!("{e:?}"),
+    }
+}
+
+fn progress(done: u64) -> Progress {
+    Progress {
+        blobs_total: 3,
+        blobs_done: 1,
+        bytes_total: 12_900,
+        bytes_done: done,
+        blobs: vec![
+            BlobProgress {
+                title: "items.parquet".into(),
+                done: 9800,
+                total: Some(9800),
+                finished: true,
+            },
+            BlobProgress {
+                title: "assets.lock.parquet".into(),
+                done: done - 9800,
+                total: Some(3100),
+                finished: false,
+            },
+        ],
+        elapsed_secs: 2.0,
+    }
+}
+
+#[test]
+fn cancelling_a_push_says_how_many_blobs_landed_and_the_task_panel_records_it() {
+    let mut m = with_package(100, 30);
+    let g = pushing(&mut m);
+    update(
+        &mut m,
+        Msg::Package(PackageMsg::Progress {
+            generation: g,
+            progress: progress(11_000),
+        }),
+    );
+    // x in the task panel cancels the push (the newest task).
+    update(&mut m, key('t'));
+    let effects = update(&mut m, key('x'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Package(PackageEffect::Cancel)]),
+        "{effects:?}"
+    );
+    update(
+        &mut m,
+        Msg::Package(PackageMsg::Cancelled {
+            generation: g,
+            landed: 1,
+            total: 3,
+        }),
+    );
+    let text = m.status.clone().unwrap().text;
+    assert!(text.contains("push cancelled: 1 of 3 blobs are in 127.0.0.1:5000/pkgs/demo:v1, no manifest was pushed"), "{text}");
+    assert!(!m.package.is_running());
+    let push = m
+        .activity
+        .entries
+        .iter()
+        .find(|a| a.kind == ActivityKind::Push)
+        .unwrap();
+    assert!(matches!(push.outcome, Outcome::Cancelled(_)));
+    assert!(push
+        .cli
+        .as_deref()
+        .unwrap()
+        .starts_with("stacpkg push built.pkg 127.0.0.1:5000/pkgs/demo:v1"));
+}
+
+#[test]
+fn a_failed_push_shows_its_whole_error_chain_from_the_task_panel() {
+    let mut m = with_package(100, 30);
+    let g = pushing(&mut m);
+    let error = "127.0.0.1:5000/pkgs/demo:v1 (uploading items.parquet): unauthorized (401); the registry refused the credentials".to_string();
+    update(
+        &mut m,
+        Msg::Package(PackageMsg::Failed {
+            generation: g,
+            error,
+        }),
+    );
+    update(&mut m, key('t'));
+    update(&mut m, code(KeyCode::Enter));
+    let Some(Popup::Json { lines, .. }) = &m.popup else {
+        panic!("{:?}", m.popup);
+    };
+    assert!(
+        lines.iter().any(|l| l.contains("unauthorized (401)")),
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("stacpkg push")),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn build_previews_the_marked_items_and_the_lock_before_anything_is_written() {
+    let mut m = model(100, 30);
+    let g = start_load(&mut m);
+    feed(&mut m, g, &demo_batches(6, 6));
+    update(
+        &mut m,
+        Msg::Items(ItemsMsg::Done {
+            generation: g,
+            elapsed_secs: 0.1,
+        }),
+    );
+    update(&mut m, key(' '));
+    update(&mut m, key(' '));
+    update(&mut m, key('b'));
+    assert_eq!(m.input.as_ref().unwrap().target, InputTarget::BuildDir);
+    let effects = answer(&mut m, "out.pkg --include-assets");
+    assert!(effects.is_empty());
+    let Some(Pending::Build(plan)) = &m.package.pending else {
+        panic!("{:?}", m.package.pending);
+    };
+    assert_eq!(plan.items, 2);
+    assert!(plan.include_assets && !plan.force && plan.lock.is_none());
+    let screen = render(&m);
+    assert!(screen.contains("2 marked items"), "{screen}");
+    assert!(
+        screen.contains("derived and probed during the build"),
+        "{screen}"
+    );
+    // Anything but y leaves it.
+    update(&mut m, key('n'));
+    assert!(m.package.pending.is_none());
+    assert_eq!(m.status.clone().unwrap().text, "build not started");
+    // A flag that is not the CLI's is an error and the line stays for editing.
+    update(&mut m, key('b'));
+    answer(&mut m, "out.pkg --include-asset");
+    assert_eq!(m.input.as_ref().unwrap().text(), "out.pkg --include-asset");
+    assert!(m
+        .status
+        .clone()
+        .unwrap()
+        .text
+        .contains("unknown flag --include-asset"));
+}
+
+#[test]
+fn a_pulled_package_opens_in_the_panes() {
+    let mut m = with_package(100, 30);
+    update(&mut m, key('l'));
+    answer(&mut m, "oci:layout:v1");
+    assert_eq!(m.input.as_ref().unwrap().text(), "layout-v1.pkg");
+    let g = check_generation(&answer(&mut m, "got.pkg"));
+    let effects = update(
+        &mut m,
+        Msg::Package(PackageMsg::TagChecked {
+            generation: g,
+            state: Ok(TagState::Present("sha256:x".into())),
+        }),
+    );
+    let Some(Effect::Package(PackageEffect::Pull { generation, plan })) = effects.first() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(plan.dir, PathBuf::from("got.pkg"));
+    let effects = update(
+        &mut m,
+        Msg::Package(PackageMsg::Pulled {
+            generation: *generation,
+            dir: "got.pkg".into(),
+            digest: "sha256:x".into(),
+            summary: "2 files, 12 bytes".into(),
+        }),
+    );
+    assert!(effects
+        .iter()
+        .any(|e| matches!(e, Effect::Package(PackageEffect::Inspect { .. }))));
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Search(_))),
+        "items and lock load: {effects:?}"
+    );
+    assert_eq!(m.search.form.source, "got.pkg");
+}
+
+mod snapshots {
+    use super::*;
+
+    fn pushed(m: &mut Model) {
+        let g = pushing(m);
+        m.package.pushed = None;
+        update(
+            m,
+            Msg::Package(PackageMsg::PushedTo {
+                generation: g,
+                pushed: Pushed {
+                    target: "127.0.0.1:5000/pkgs/demo:v1".into(),
+                    digest: format!("sha256:{}", "ab".repeat(32)),
+                    uploaded: 2,
+                    bytes: 12_900,
+                },
+            }),
+        );
+    }
+
+    fn package_in(state: &str, w: u16, h: u16) -> Model {
+        let mut m = with_package(w, h);
+        match state {
+            "package" => pushed(&mut m),
+            "inspect" => {
+                update(&mut m, key('i'));
+            }
+            "push_progress" => {
+                let g = pushing(&mut m);
+                let progress = progress(11_000);
+                update(
+                    &mut m,
+                    Msg::Package(PackageMsg::Progress {
+                        generation: g,
+                        progress,
+                    }),
+                );
+            }
+            "tasks" => {
+                pushed(&mut m);
+                update(&mut m, key('t'));
+            }
+            "command_line" => {
+                update(&mut m, key(':'));
+                answer(&mut m, "build");
+            }
+            "empty" => m.package = Default::default(),
+            other => panic!("{other}"),
+        }
+        m
+    }
+
+    #[rstest]
+    fn snapshot(
+        #[values(
+            "empty",
+            "package",
+            "inspect",
+            "push_progress",
+            "tasks",
+            "command_line"
+        )]
+        state: &str,
+        #[values((80, 24), (120, 40))] size: (u16, u16),
+    ) {
+        let m = package_in(state, size.0, size.1);
+        insta::assert_snapshot!(format!("{state}_{}x{}", size.0, size.1), render(&m));
+    }
 }
