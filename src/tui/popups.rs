@@ -151,6 +151,9 @@ fn task_at(model: &Model, cursor: usize) -> Option<&Activity> {
     model.activity.entries.iter().rev().nth(cursor)
 }
 
+/// A pane's cancel: its run's effects, `None` when nothing of it runs.
+type Canceller = fn(&mut Model) -> Option<Vec<Effect>>;
+
 /// `x` in the task panel: cancels the selected run if it still runs.
 fn cancel_task(model: &mut Model, cursor: usize) -> Vec<Effect> {
     let Some(a) = task_at(model, cursor) else {
@@ -163,7 +166,7 @@ fn cancel_task(model: &mut Model, cursor: usize) -> Vec<Effect> {
     }
     let kind = a.kind;
     // Each pane cancels its own run, the one its focus names.
-    let (pane, cancel): (PaneId, fn(&mut Model) -> Option<Vec<Effect>>) = match kind {
+    let (pane, cancel): (PaneId, Canceller) = match kind {
         ActivityKind::Search => (PaneId::Items, panes::items::update::cancel_load),
         ActivityKind::Derive | ActivityKind::Read => (PaneId::Lock, panes::lock::update::cancel),
         ActivityKind::Validate => (PaneId::Validation, panes::validation::update::cancel),

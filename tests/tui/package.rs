@@ -30,7 +30,7 @@ fn facts() -> PackageFacts {
     let file = |path: &str, size: u64, media: &str| FileFact {
         path: path.into(),
         size,
-        digest: format!("sha256:{:064x}", size),
+        digest: format!("sha256:{size:064x}"),
         media_type: media.into(),
     };
     PackageFacts {
