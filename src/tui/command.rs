@@ -164,6 +164,10 @@ pub enum Command {
     ShowCommandLog,
     /// Type a command (`:build DIR`, `:push TARGET`, …).
     CommandLine,
+    /// Copy the shown lock rows' bytes somewhere else (prompts for the CLI's flags).
+    RelocateLock,
+    /// Enrich the items with the lock (`items enrich`) and write them.
+    EnrichItems,
 }
 
 impl Command {
@@ -221,6 +225,8 @@ impl Command {
             Command::ShowTasks => "tasks",
             Command::ShowCommandLog => "command log",
             Command::CommandLine => "command line",
+            Command::RelocateLock => "relocate bytes",
+            Command::EnrichItems => "enrich items",
         }
     }
 
@@ -238,7 +244,10 @@ impl Command {
             | Command::RunSearch
             | Command::RecallSearch
             | Command::PickCollections => Some(PaneId::Search),
-            Command::DeriveLock | Command::WriteLock => Some(PaneId::Lock),
+            Command::DeriveLock
+            | Command::WriteLock
+            | Command::RelocateLock
+            | Command::EnrichItems => Some(PaneId::Lock),
             Command::ValidateLock
             | Command::RevalidateMarked
             | Command::ToggleProblemsOnly

@@ -248,6 +248,8 @@ const DEFAULTS: &[(Scope, &str, Command)] = &[
     (Scope::Pane(PaneId::Package), "p", Command::PushPackage),
     (Scope::Pane(PaneId::Package), "l", Command::PullPackage),
     (Scope::Pane(PaneId::Package), "o", Command::OpenPackage),
+    (Scope::Pane(PaneId::Lock), "R", Command::RelocateLock),
+    (Scope::Pane(PaneId::Lock), "E", Command::EnrichItems),
 ];
 
 /// A user keymap file: bindings that patch the defaults.

@@ -57,6 +57,8 @@ pub enum Popup {
     },
     /// "Build / push / pull this?" (the plan waits in the package pane's `pending`).
     ConfirmPackage,
+    /// "Copy these rows there?" (the plan waits in the lock pane's `relocation`).
+    ConfirmRelocate,
     /// The task panel: every run of the session.
     Tasks {
         /// The run under the cursor (0: the newest).
@@ -106,6 +108,12 @@ pub enum InputTarget {
     ConfirmTag,
     /// The `:` command line.
     CommandLine,
+    /// Where to relocate the lock's bytes (the CLI's relocate flags).
+    Relocate,
+    /// The alternate key for enriching the items.
+    EnrichKey,
+    /// Where to write the enriched items.
+    EnrichPath,
 }
 
 impl InputTarget {
@@ -135,6 +143,11 @@ impl InputTarget {
             InputTarget::RegistryPassword => "password (hidden): ".to_string(),
             InputTarget::ConfirmTag => "type the tag to confirm: ".to_string(),
             InputTarget::CommandLine => ":".to_string(),
+            InputTarget::Relocate => "relocate the shown rows (the CLI's flags): ".to_string(),
+            InputTarget::EnrichKey => {
+                "enrich the items: alternate key (empty: sizes only): ".to_string()
+            }
+            InputTarget::EnrichPath => "write the enriched items to: ".to_string(),
         }
     }
 

@@ -98,7 +98,7 @@ pub enum Effect {
 
 /// A file the console writes: a lock or JSON lines, atomically, never over an existing file
 /// unless the user said yes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WriteRequest {
     /// The target.
     pub path: PathBuf,
@@ -138,10 +138,19 @@ pub enum AfterWrite {
 }
 
 /// The bytes of a [`WriteRequest`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum WriteContent {
     /// Asset-lock Parquet.
     Lock(Vec<crate::lock::LockRow>),
     /// JSON lines (without newlines).
     JsonLines(Vec<String>),
+    /// The items, enriched (`items enrich`) with the lock, as GeoParquet.
+    EnrichedItems {
+        /// The items batches.
+        batches: Vec<arrow_array::RecordBatch>,
+        /// The lock rows to project.
+        lock: Vec<crate::lock::LockRow>,
+        /// `--alternate-key`.
+        alternate_key: Option<String>,
+    },
 }

@@ -64,6 +64,20 @@ pub fn key(model: &mut Model, key: KeyEvent) -> PopupKey {
                 }
             });
         }
+        Some(Popup::ConfirmRelocate)
+            if !matches!(
+                key.code,
+                KeyCode::Up | KeyCode::Down | KeyCode::PageUp | KeyCode::PageDown
+            ) =>
+        {
+            return PopupKey::Done(match key.code {
+                KeyCode::Char('y' | 'Y') => panes::lock::update::confirm_relocate(model),
+                _ => {
+                    panes::lock::update::decline_relocate(model);
+                    vec![]
+                }
+            });
+        }
         Some(Popup::Tasks { cursor })
             if key.modifiers.difference(KeyModifiers::SHIFT).is_empty() =>
         {
@@ -168,7 +182,9 @@ fn cancel_task(model: &mut Model, cursor: usize) -> Vec<Effect> {
     // Each pane cancels its own run, the one its focus names.
     let (pane, cancel): (PaneId, Canceller) = match kind {
         ActivityKind::Search => (PaneId::Items, panes::items::update::cancel_load),
-        ActivityKind::Derive | ActivityKind::Read => (PaneId::Lock, panes::lock::update::cancel),
+        ActivityKind::Derive | ActivityKind::Read | ActivityKind::Relocate => {
+            (PaneId::Lock, panes::lock::update::cancel)
+        }
         ActivityKind::Validate => (PaneId::Validation, panes::validation::update::cancel),
         ActivityKind::Build | ActivityKind::Push | ActivityKind::Pull => {
             (PaneId::Package, panes::package::update::cancel)
@@ -265,6 +281,11 @@ fn move_by(model: &mut Model, delta: isize) {
             | Popup::ConfirmPackage,
         ) => {}
         Some(Popup::Tasks { cursor }) => *cursor = step(*cursor, tasks_len),
+        Some(Popup::ConfirmRelocate) => {
+            if let Some(r) = &mut model.lock.relocation {
+                r.scroll = step(r.scroll, r.moves.len());
+            }
+        }
         Some(Popup::Commands { scroll }) => {
             *scroll = step(*scroll, commands_len.saturating_sub(page) + 1);
         }
@@ -477,6 +498,9 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, model: &Model) -> Option<Rect> {
             ];
             boxed(frame, rect, "Cancel?", lines, theme);
             Some(rect)
+        }
+        Popup::ConfirmRelocate => {
+            panes::lock::view::draw_relocation(frame, area, &model.lock, theme)
         }
         Popup::ConfirmPackage => {
             panes::package::view::draw_confirm(frame, area, &model.package, theme)

@@ -186,6 +186,9 @@ fn submit(model: &mut Model, input: Input) -> Vec<Effect> {
         InputTarget::RegistryUser => package::update::submit_user(model, input.text()),
         InputTarget::RegistryPassword => package::update::submit_password(model, input.text()),
         InputTarget::ConfirmTag => package::update::submit_typed_tag(model, input.text()),
+        InputTarget::Relocate => lock::update::submit_relocate(model, input.text()),
+        InputTarget::EnrichKey => lock::update::submit_enrich_key(model, input.text()),
+        InputTarget::EnrichPath => lock::update::submit_enrich_path(model, input.text()),
         InputTarget::CommandLine => match cmdline::submit(model, input.text()) {
             cmdline::Ran::Effects(effects) => effects,
             cmdline::Ran::Command(effects, c) => {

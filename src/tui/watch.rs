@@ -8,6 +8,7 @@ use super::activity::{cli, ActivityKind, Outcome};
 use super::model::Model;
 use super::msg::{AfterWrite, Effect, WriteContent};
 use super::panes::items::Phase;
+use super::panes::package::args::quote;
 use super::panes::RunPhase;
 
 /// One run pane's run at a moment.
@@ -79,10 +80,21 @@ pub fn after(m: &mut Model, before: Before, effects: &[Effect]) {
                 // Accepted drift has no one-line CLI equivalent.
                 WriteContent::Lock(_) if req.after == AfterWrite::OpenLock => None,
                 WriteContent::Lock(_) => Some(cli::write_lock(&lock, &req.path)),
+                WriteContent::EnrichedItems { alternate_key, .. } => {
+                    let items = m.activity.items_cli.as_deref().unwrap_or("ITEMS");
+                    let key = alternate_key
+                        .as_ref()
+                        .map(|k| format!(" --alternate-key {}", quote(k)))
+                        .unwrap_or_default();
+                    Some(format!(
+                        "{items} | stacpkg items enrich --asset-lock <({lock}){key} | stacpkg items to-parquet {}",
+                        quote(&req.path.display().to_string())
+                    ))
+                }
                 WriteContent::JsonLines(_) => Some(format!(
                     "{} > {}",
                     cli::validate(&lock),
-                    crate::tui::panes::package::args::quote(&req.path.display().to_string())
+                    quote(&req.path.display().to_string())
                 )),
             };
             m.activity.start(
@@ -164,7 +176,9 @@ fn search(m: &mut Model, before: Run) {
 fn lock(m: &mut Model, before: Run) {
     let now = lock_run(m);
     let kind_of = |m: &Model| {
-        if m.lock.path.is_some() {
+        if m.lock.is_relocation {
+            ActivityKind::Relocate
+        } else if m.lock.path.is_some() {
             ActivityKind::Read
         } else {
             ActivityKind::Derive
@@ -172,14 +186,18 @@ fn lock(m: &mut Model, before: Run) {
     };
     if before.running {
         // The run that ended is the one recorded under that generation, whatever its kind.
-        let kind = [ActivityKind::Derive, ActivityKind::Read]
-            .into_iter()
-            .find(|k| {
-                m.activity
-                    .get_mut(*k, before.generation)
-                    .is_some_and(|a| a.outcome.is_running())
-            })
-            .unwrap_or(ActivityKind::Derive);
+        let kind = [
+            ActivityKind::Derive,
+            ActivityKind::Read,
+            ActivityKind::Relocate,
+        ]
+        .into_iter()
+        .find(|k| {
+            m.activity
+                .get_mut(*k, before.generation)
+                .is_some_and(|a| a.outcome.is_running())
+        })
+        .unwrap_or(ActivityKind::Derive);
         ended(m, kind, before, now, |m| match &m.lock.phase {
             RunPhase::Failed(e) => Outcome::Failed(e.clone()),
             RunPhase::Cancelled => {
@@ -195,7 +213,20 @@ fn lock(m: &mut Model, before: Run) {
     if now.running && now.generation != before.generation {
         let kind = kind_of(m);
         let (target, line) = match &m.lock.path {
+            None if m.lock.is_relocation => {
+                // The flags were planned from the lock as it was: its stream, then relocate.
+                let lock = cli::lock_stream(
+                    m.activity.lock_path.as_deref(),
+                    m.activity.lock_cli.as_deref().unwrap_or("LOCK"),
+                );
+                let flags = m.activity.relocate_flags.clone().unwrap_or_default();
+                let line = crate::tui::panes::lock::relocate::cli_line(&lock, &flags);
+                m.activity.lock_cli = Some(line.clone());
+                m.activity.lock_path = None;
+                (m.lock.source.clone(), Some(line))
+            }
             Some(p) => {
+                m.activity.lock_path = Some(p.clone());
                 m.activity.lock_cli = None;
                 (p.display().to_string(), Some(cli::lock_stream(Some(p), "")))
             }
@@ -213,6 +244,7 @@ fn lock(m: &mut Model, before: Run) {
                 let source = m.activity.items_cli.as_deref().unwrap_or("ITEMS");
                 let line = cli::derive(source, &ids);
                 m.activity.lock_cli = Some(line.clone());
+                m.activity.lock_path = None;
                 (m.lock.source.clone(), Some(line))
             }
         };

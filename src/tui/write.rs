@@ -89,6 +89,32 @@ pub fn write_now(request: &WriteRequest) -> anyhow::Result<bool> {
             writer.write(&rows_to_batch(rows)?)?;
             writer.finish()?;
         }
+        WriteContent::EnrichedItems {
+            batches,
+            lock,
+            alternate_key,
+        } => {
+            use crate::items::enrich::{project, LockIndex, Projection};
+            let index = LockIndex::new(lock.iter().cloned());
+            let projection = Projection::Enrich {
+                alternate_key: alternate_key.clone(),
+            };
+            let enriched = batches
+                .iter()
+                .map(|b| project(b, &index, &projection))
+                .collect::<crate::Result<Vec<_>>>()?;
+            let first = enriched
+                .first()
+                .ok_or_else(|| anyhow::anyhow!("no items to write"))?;
+            let mut writer = crate::stac::geoparquet::ItemsParquetWriter::create(
+                &request.path,
+                &first.schema(),
+            )?;
+            for batch in &enriched {
+                writer.write(batch)?;
+            }
+            writer.finish()?;
+        }
         WriteContent::JsonLines(lines) => {
             use std::io::Write;
             let file = crate::atomic::AtomicFile::create(&request.path)?;

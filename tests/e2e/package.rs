@@ -213,6 +213,32 @@ fn the_curation_flow_through_colon_commands() {
     tmux.keys(&[":"]);
     tmux.answer("validate");
     tmux.wait_for("validated 2");
+    tmux.keys(&["3"]);
+    // Relocate the bytes into a local directory, then enrich the items with the new hrefs.
+    tmux.keys(&[":"]);
+    tmux.answer("relocate --store-type file --key moved/");
+    let preview = tmux.wait_for("y = copy the bytes");
+    assert!(preview.contains("2 rows move to file"), "{preview}");
+    assert!(preview.contains("/c/c-1.tif"), "{preview}");
+    tmux.keys(&["y"]);
+    tmux.wait_for("enrich the items: alternate key");
+    tmux.answer("moved");
+    tmux.wait_for("write the enriched items to");
+    tmux.answer("enriched.parquet");
+    tmux.wait_for("wrote the enriched items to enriched.parquet");
+    let moved = std::fs::read(dir.path().join("moved/c-1/visual.tif")).unwrap();
+    assert_eq!(moved, "c-1".repeat(50).as_bytes());
+    assert!(
+        std::fs::metadata(dir.path().join("enriched.parquet"))
+            .unwrap()
+            .len()
+            > 0
+    );
+    // The lock pane now holds the relocated lock: validating it checks the copies.
+    tmux.keys(&["3"]);
+    tmux.wait_for("relocated to file");
+    tmux.press("v", "validated 2");
+    tmux.wait_for("✓ 2 valid");
     // A mistake stays on the line with the reason.
     tmux.keys(&[":"]);
     tmux.answer("build");

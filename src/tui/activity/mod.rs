@@ -34,6 +34,8 @@ pub enum ActivityKind {
     Write,
     /// Reading a lock file into the lock pane.
     Read,
+    /// Copying the lock's bytes elsewhere.
+    Relocate,
 }
 
 impl ActivityKind {
@@ -48,6 +50,7 @@ impl ActivityKind {
             ActivityKind::Pull => "pull",
             ActivityKind::Write => "write",
             ActivityKind::Read => "read",
+            ActivityKind::Relocate => "relocate",
         }
     }
 }
@@ -102,6 +105,10 @@ pub struct ActivityLog {
     pub items_cli: Option<String>,
     /// The command that produces the lock pane's lock, when it was derived here.
     pub lock_cli: Option<String>,
+    /// The file the lock pane's lock was read from (kept while a relocation replaces it).
+    pub lock_path: Option<std::path::PathBuf>,
+    /// The flags of the relocation being started.
+    pub relocate_flags: Option<String>,
 }
 
 impl ActivityLog {

@@ -39,6 +39,8 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "pull",
         "pull SOURCE DIR [--plain-http] [--insecure] [--force]",
     ),
+    ("relocate", "relocate --store-type T [--store-container C] [--key PREFIX] [--store-endpoint-url U] [--source-prefix P] [--layout item-asset|source-key] [--no-overwrite]"),
+    ("enrich", "enrich [--alternate-key KEY]"),
     ("quit", "quit"),
 ];
 
@@ -219,6 +221,18 @@ fn run(model: &mut Model, line: &str) -> Result<Ran, String> {
                 }
                 _ => return Err(format!("usage: :{u}")),
             }
+        }
+        "relocate" => lock::update::submit_relocate(model, rest),
+        "enrich" => {
+            let p = parse(rest, &[], &["alternate-key"])?;
+            if !p.positional.is_empty() {
+                return Err(format!("usage: :{u}"));
+            }
+            if model.lock.entries.is_empty() || model.items.batches.is_empty() {
+                return Err("enrich needs loaded items and a lock".into());
+            }
+            let key = p.value("alternate-key").unwrap_or_default().to_string();
+            lock::update::submit_enrich_key(model, &key)
         }
         "push" => {
             let p = parse(rest, &["plain-http", "insecure"], &[])?;

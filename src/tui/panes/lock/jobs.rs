@@ -49,6 +49,16 @@ pub fn start(tasks: &mut TaskManager<Msg>, effect: LockEffect) {
                 open_lock(generation, path, tx, token)
             });
         }
+        LockEffect::Relocate {
+            generation,
+            relocation,
+            base_dir,
+        } => {
+            tasks.cancel_kind(TaskKind::Lock);
+            tasks.spawn(TaskKind::Lock, move |token| {
+                relocate_lock(generation, *relocation, base_dir, tx, token)
+            });
+        }
         LockEffect::Cancel => tasks.cancel_kind(TaskKind::Lock),
     }
 }
@@ -121,6 +131,76 @@ pub async fn derive_lock(
     )
     .await
 }
+
+/// Copies the bytes `relocation` planned (16 at a time, as the CLI) and streams the
+/// destination rows in as the new lock; a failed copy keeps its row as planned, with why.
+pub async fn relocate_lock(
+    generation: u64,
+    relocation: super::relocate::Relocation,
+    base_dir: PathBuf,
+    tx: mpsc::Sender<Msg>,
+    token: CancellationToken,
+) -> anyhow::Result<()> {
+    use crate::lock::relocate::{copy_rows, RelocateStatus};
+    use crate::store::copy::{CopySettings, DEFAULT_CHUNK_SIZE_BYTES, DEFAULT_MEMORY_LIMIT_BYTES};
+    let start = Instant::now();
+    let total = relocation.destinations.len();
+    if tx
+        .send(Msg::Lock(LockMsg::Started { generation, total }))
+        .await
+        .is_err()
+    {
+        return Ok(());
+    }
+    let settings = CopySettings {
+        chunk_size: DEFAULT_CHUNK_SIZE_BYTES,
+        put_concurrency: 1,
+        memory_limit: DEFAULT_MEMORY_LIMIT_BYTES,
+        overwrite: relocation.overwrite,
+    };
+    let sources = Arc::new(Stores::new(base_dir, true));
+    let targets = Arc::new(Stores::new(std::env::current_dir()?, true));
+    let rows = copy_rows(
+        &relocation.sources,
+        relocation.destinations,
+        sources,
+        targets,
+        settings,
+        RELOCATE_WORKERS,
+    )
+    .map(|r| LockEntry {
+        error: match r.status {
+            RelocateStatus::Failed { route, error } => {
+                Some(format!("copy {route} failed, row kept as planned: {error}"))
+            }
+            _ => None,
+        },
+        row: r.row,
+    });
+    forward(
+        rows,
+        &token,
+        &tx,
+        start,
+        |rows, elapsed_secs| {
+            Msg::Lock(LockMsg::Rows {
+                generation,
+                rows,
+                elapsed_secs,
+            })
+        },
+        |elapsed_secs| {
+            Msg::Lock(LockMsg::Done {
+                generation,
+                elapsed_secs,
+            })
+        },
+    )
+    .await
+}
+
+/// Copies in flight for a relocation (the CLI's `--max-workers` default for relocate).
+pub const RELOCATE_WORKERS: usize = 16;
 
 /// Opens a lock file into the lock pane.
 pub async fn open_lock(

@@ -7,6 +7,7 @@
 //! without facts and the pane shows the reason.
 
 pub mod jobs;
+pub mod relocate;
 pub mod update;
 pub mod view;
 
@@ -60,6 +61,12 @@ pub struct LockPane {
     pub cursor: usize,
     /// First row drawn.
     pub offset: usize,
+    /// A relocation waiting for its `y` (the preview popup shows it).
+    pub relocation: Option<relocate::Relocation>,
+    /// The run is a relocation's copy (its rows are the relocated lock).
+    pub is_relocation: bool,
+    /// The alternate key chosen for enriching the items, while the path is asked.
+    pub enrich_key: Option<String>,
 }
 
 impl Default for LockPane {
@@ -80,6 +87,9 @@ impl Default for LockPane {
             sort: LockSort::LockOrder,
             cursor: 0,
             offset: 0,
+            relocation: None,
+            is_relocation: false,
+            enrich_key: None,
         }
     }
 }
@@ -270,6 +280,15 @@ pub enum LockEffect {
         generation: u64,
         /// The asset-lock Parquet file.
         path: PathBuf,
+    },
+    /// Copy the bytes a relocation planned; the rows stream in as the new lock.
+    Relocate {
+        /// The generation its messages will carry.
+        generation: u64,
+        /// The plan.
+        relocation: Box<relocate::Relocation>,
+        /// Where the sources' relative `file` keys resolve.
+        base_dir: PathBuf,
     },
     /// Cancel the running lock run.
     Cancel,

@@ -7,9 +7,9 @@
 use std::path::{Path, PathBuf};
 
 use super::jobs::item_count;
-use super::{LockEffect, LockMsg, LockPhase};
+use super::{relocate, LockEffect, LockMsg, LockPhase};
 use crate::tui::command::{Command, PaneId};
-use crate::tui::model::{InputTarget, Model};
+use crate::tui::model::{InputTarget, Model, Popup};
 use crate::tui::msg::Effect;
 use crate::tui::msg::{AfterWrite, WriteContent, WriteRequest};
 use crate::tui::panes::items::update::wait_for_view;
@@ -40,6 +40,27 @@ pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
             vec![]
         }
         Command::WriteLock if refuse_read_only(model, "write") => vec![],
+        Command::RelocateLock => {
+            if refuse_read_only(model, "relocate") || !has_rows(model) {
+                return vec![];
+            }
+            model.prompt(
+                InputTarget::Relocate,
+                "--store-type file --key relocated/".to_string(),
+            );
+            vec![]
+        }
+        Command::EnrichItems => {
+            if refuse_read_only(model, "enrich") || !has_rows(model) {
+                return vec![];
+            }
+            if model.items.batches.is_empty() {
+                model.say("no items loaded to enrich: run a search first", true);
+                return vec![];
+            }
+            model.prompt(InputTarget::EnrichKey, "relocated".to_string());
+            vec![]
+        }
         Command::WriteLock => {
             if model.lock.entries.is_empty() {
                 model.say("no lock to write: derive or open one first", true);
@@ -58,6 +79,113 @@ pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
             vec![]
         }
     }
+}
+
+fn has_rows(model: &mut Model) -> bool {
+    if model.lock.is_running() {
+        model.say(
+            "the lock is still running: wait for it, or cancel it (esc)",
+            true,
+        );
+        return false;
+    }
+    if model.lock.entries.is_empty() {
+        model.say("no lock: derive or open one first", true);
+        return false;
+    }
+    true
+}
+
+/// The relocate prompt (or `:relocate FLAGS`) was submitted: plan the shown rows and preview.
+pub fn submit_relocate(model: &mut Model, text: &str) -> Vec<Effect> {
+    if refuse_read_only(model, "relocate") || !has_rows(model) {
+        return vec![];
+    }
+    let rows = model.lock.rows();
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    match relocate::plan_relocation(&rows, &model.lock.shown, text, &cwd) {
+        Ok(r) if r.mapped == 0 => {
+            model.prompt(InputTarget::Relocate, text.to_string());
+            model.say(
+                "no shown row moves (already there, or outside --source-prefix)",
+                true,
+            );
+        }
+        Ok(r) => {
+            model.lock.relocation = Some(r);
+            model.popup = Some(Popup::ConfirmRelocate);
+        }
+        Err(e) => {
+            model.prompt(InputTarget::Relocate, text.to_string());
+            model.say(e, true);
+        }
+    }
+    vec![]
+}
+
+/// `y` on the relocation preview: copy, the rows streaming in as the new lock.
+pub fn confirm_relocate(model: &mut Model) -> Vec<Effect> {
+    model.popup = None;
+    let Some(relocation) = model.lock.relocation.take() else {
+        return vec![];
+    };
+    let generation = model.generation();
+    let base_dir = model.lock.base_dir.clone();
+    let source = format!("relocated to {}", relocation.target);
+    model.activity.relocate_flags = Some(relocation.flags.clone());
+    model.lock.start(source, None, generation);
+    model.lock.is_relocation = true;
+    model.status = None;
+    let mut effects = forget_results(model);
+    model.focus = PaneId::Lock;
+    effects.push(Effect::Lock(LockEffect::Relocate {
+        generation,
+        relocation: Box::new(relocation),
+        base_dir,
+    }));
+    effects
+}
+
+/// Anything but `y` on the preview.
+pub fn decline_relocate(model: &mut Model) {
+    model.popup = None;
+    model.lock.relocation = None;
+    model.say("relocation not started; nothing copied", false);
+}
+
+/// The alternate key was given (empty: sizes only): ask where to write the enriched items.
+pub fn submit_enrich_key(model: &mut Model, text: &str) -> Vec<Effect> {
+    let key = text.trim();
+    if key.contains(char::is_whitespace) {
+        model.prompt(InputTarget::EnrichKey, text.to_string());
+        model.say("an alternate key is one word, e.g. relocated", true);
+        return vec![];
+    }
+    model.lock.enrich_key = Some(key.to_string());
+    model.prompt(
+        InputTarget::EnrichPath,
+        "items.enriched.parquet".to_string(),
+    );
+    vec![]
+}
+
+/// Where the enriched items go: `items enrich` on every loaded item, written atomically.
+pub fn submit_enrich_path(model: &mut Model, text: &str) -> Vec<Effect> {
+    let Some(path) = target_path(model, text) else {
+        return vec![];
+    };
+    let key = model.lock.enrich_key.take().unwrap_or_default();
+    let alternate_key = (!key.is_empty()).then_some(key);
+    let content = WriteContent::EnrichedItems {
+        batches: model.items.batches.clone(),
+        lock: model.lock.rows(),
+        alternate_key,
+    };
+    vec![Effect::WriteFile(WriteRequest::new(
+        path,
+        content,
+        "wrote the enriched items to {path}",
+    ))]
 }
 
 /// The directory relative hrefs of the loaded items resolve against.
@@ -169,6 +297,17 @@ pub fn message(model: &mut Model, msg: LockMsg) -> Vec<Effect> {
             );
             let is_error = lock.failed > 0;
             lock.is_unsaved = lock.path.is_none();
+            if std::mem::take(&mut lock.is_relocation) {
+                // Offer the next step: the items, enriched with the new locations.
+                if !model.items.batches.is_empty() && !model.read_only {
+                    model.prompt(InputTarget::EnrichKey, "relocated".to_string());
+                }
+                model.say(
+                    format!("relocated: {text}; enrich the items with an alternate key (esc: not now, E later), w writes this lock"),
+                    is_error,
+                );
+                return vec![];
+            }
             model.say(text, is_error);
         }
         LockMsg::Failed { generation, error } if generation == model.lock.generation => {

@@ -123,3 +123,53 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, pane: &LockPane, theme: &Theme) {
     }
     frame.render_widget(Table::new(rows, widths).header(header), body);
 }
+
+/// Draws the relocation preview: where to, how many rows move, and each move as
+/// source → destination (what `asset-lock relocate --dry-run` plans).
+pub fn draw_relocation(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    pane: &LockPane,
+    theme: &Theme,
+) -> Option<Rect> {
+    let r = pane.relocation.as_ref()?;
+    let rect = crate::tui::widgets::popup::centred(
+        area,
+        area.width.saturating_sub(4),
+        area.height.saturating_sub(2),
+    );
+    let passed = r.destinations.len() - r.mapped;
+    let mut lines = vec![
+        Line::raw(format!(
+            "{} rows move to {}{}; {passed} stay where they are",
+            r.mapped,
+            r.target,
+            if r.overwrite {
+                ""
+            } else {
+                " (never replacing an object there)"
+            }
+        )),
+        Line::styled(
+            "y = copy the bytes (then enrich the items), any other key = no · ↑/↓ scroll",
+            theme.style(Role::Warn),
+        ),
+        Line::raw(""),
+    ];
+    let room = rect.height.saturating_sub(2 + 3) as usize;
+    let half = (rect.width as usize).saturating_sub(8) / 2;
+    let clip = |t: &str| crate::tui::widgets::cell::clip(t, half.max(8));
+    for (from, to) in r.moves.iter().skip(r.scroll).take(room) {
+        lines.push(Line::from(vec![
+            Span::raw(clip(from)),
+            Span::styled(" → ", theme.style(Role::Dim)),
+            Span::raw(clip(to)),
+        ]));
+    }
+    let title = format!(
+        "Relocate (dry run: nothing copied yet) · {} moves",
+        r.moves.len()
+    );
+    crate::tui::widgets::popup::boxed(frame, rect, &title, lines, theme);
+    Some(rect)
+}
