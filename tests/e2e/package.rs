@@ -5,6 +5,9 @@
 
 use std::path::Path;
 
+use std::time::Duration;
+
+use testkit::proxy::{Fault, FaultProxy};
 use testkit::registry::Registry;
 
 use super::{quote, Tmux};
@@ -187,6 +190,100 @@ fn search_mark_derive_validate_build_push_pull_with_basic_auth_and_an_oci_layout
     tmux.keys(&["Escape"]);
     tmux.wait_for_absent("Tasks:");
     tmux.keys(&["q"]);
+}
+
+/// A push cancelled from the task panel while one blob hangs: the tag keeps its old
+/// manifest, and the status says how many blobs landed. (The tag exists first, so the push
+/// also wants the tag typed.)
+#[test]
+fn a_push_cancelled_midway_leaves_no_manifest_and_says_so() {
+    let dir = testkit::temp_dir();
+    let Some(registry) = Registry::start() else {
+        return;
+    };
+    let old = testkit::package::full_package(&dir.path().join("old"));
+    std::fs::write(old.join("README.md"), "an older package").unwrap();
+    testkit::oci::push(&old, &registry.reference("pkgs/hung:v1"), &[]).success();
+    let before = tag_link(&registry);
+    let pkg = testkit::package::full_package(dir.path());
+    let readme = testkit::oci::file_digest(&pkg.join("README.md"));
+    // The new README's upload never gets an answer.
+    let proxy = FaultProxy::with_rule(registry.addr(), move |r| {
+        if testkit::oci::is_upload_of(&r.method, &r.target, &readme) {
+            Fault::Delay(Duration::from_secs(600))
+        } else {
+            Fault::Pass
+        }
+    });
+    let tmux = console(dir.path(), &quote(&pkg));
+    tmux.wait_for("simple-1");
+    tmux.keys(&["5"]);
+    tmux.wait_for("items · collections");
+    tmux.press("p", "push to");
+    tmux.answer(&format!("{}/pkgs/hung:v1 --plain-http", proxy.addr()));
+    tmux.wait_for("type the tag \"v1\"");
+    tmux.answer("v1");
+    tmux.wait_for("blobs ·");
+    tmux.keys(&["t"]);
+    tmux.wait_for("Tasks:");
+    tmux.keys(&["x"]);
+    tmux.wait_for("⊘ push can");
+    tmux.keys(&["Escape"]);
+    // The status line (shortened from the middle at 100 columns) says how many blobs landed.
+    let screen = tmux.wait_for("push cancelled: ");
+    assert!(screen.contains(" of 7 blobs are in"), "{screen}");
+    assert_eq!(
+        tag_link(&registry),
+        before,
+        "the tag still names the old manifest"
+    );
+    tmux.keys(&["q"]);
+}
+
+/// A pull cancelled while a blob hangs leaves no directory and no staging litter.
+#[test]
+fn a_pull_cancelled_midway_leaves_no_partial_directory() {
+    let dir = testkit::temp_dir();
+    let Some(registry) = Registry::start() else {
+        return;
+    };
+    let pkg = testkit::package::full_package(&dir.path().join("src"));
+    testkit::oci::push(&pkg, &registry.reference("pkgs/slow:v1"), &[]).success();
+    let big = testkit::oci::file_digest(&pkg.join("assets/simple-1/visual.tif"));
+    // The 3 MiB blob's download stalls after its first 64 KiB.
+    let proxy = FaultProxy::with_rule(registry.addr(), move |r| {
+        if r.method == "GET" && r.target.contains(&big) {
+            Fault::StallAfter(64 << 10)
+        } else {
+            Fault::Pass
+        }
+    });
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let tmux = console(&work, "");
+    tmux.keys(&["5"]);
+    tmux.press("l", "pull from");
+    tmux.answer(&format!("{}/pkgs/slow:v1 --plain-http", proxy.addr()));
+    tmux.wait_for("pull into directory");
+    tmux.answer("slow.pkg");
+    tmux.wait_for("blobs ·");
+    tmux.keys(&["t"]);
+    tmux.wait_for("Tasks:");
+    tmux.keys(&["x"]);
+    tmux.wait_for("⊘ pull can");
+    let left: Vec<String> = std::fs::read_dir(&work)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "config" && n != "state" && n != "docker")
+        .collect();
+    assert!(left.is_empty(), "a cancelled pull left {left:?}");
+    tmux.keys(&["Escape", "q"]);
+}
+
+/// The manifest digest the registry's tag `pkgs/hung:v1` names, from its storage.
+fn tag_link(registry: &Registry) -> String {
+    let link = "storage/docker/registry/v2/repositories/pkgs/hung/_manifests/tags/v1/current/link";
+    std::fs::read_to_string(registry.storage().join(link)).unwrap()
 }
 
 /// The same flow driven through the command line: `:derive`, `:validate`, `:build`,
