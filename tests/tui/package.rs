@@ -498,3 +498,194 @@ mod snapshots {
         insta::assert_snapshot!(format!("{state}_{}x{}", size.0, size.1), render(&m));
     }
 }
+
+mod command_line {
+    use super::*;
+    use stacpkg::tui::panes::lock::LockMsg;
+
+    #[test]
+    fn an_unknown_command_or_a_bad_flag_stays_on_the_line_with_the_reason() {
+        let mut m = with_package(100, 30);
+        update(&mut m, key(':'));
+        answer(&mut m, "bulid pkg");
+        assert_eq!(m.input.as_ref().unwrap().text(), "bulid pkg");
+        assert!(m
+            .status
+            .clone()
+            .unwrap()
+            .text
+            .contains("unknown command \"bulid\""));
+        answer(&mut m, "push oci:x --plain-htp");
+        assert!(m
+            .status
+            .clone()
+            .unwrap()
+            .text
+            .contains("unknown flag --plain-htp; use --plain-http, --insecure"));
+        // Both went into the history, newest last; ↑ walks back, ↓ forward to a new line.
+        assert_eq!(m.command_history, ["bulid pkg", "push oci:x --plain-htp"]);
+        m.input = None;
+        update(&mut m, key(':'));
+        update(&mut m, code(KeyCode::Up));
+        assert_eq!(m.input.as_ref().unwrap().text(), "push oci:x --plain-htp");
+        update(&mut m, code(KeyCode::Up));
+        assert_eq!(m.input.as_ref().unwrap().text(), "bulid pkg");
+        update(&mut m, code(KeyCode::Down));
+        update(&mut m, code(KeyCode::Down));
+        assert_eq!(m.input.as_ref().unwrap().text(), "");
+    }
+
+    #[test]
+    fn keymap_commands_run_by_name_and_tab_completes_names_and_asks_for_paths() {
+        let mut m = with_package(100, 30);
+        update(&mut m, key(':'));
+        answer(&mut m, "show_tasks");
+        assert_eq!(m.popup, Some(Popup::Tasks { cursor: 0 }));
+        m.popup = None;
+        update(&mut m, key(':'));
+        m.input.as_mut().unwrap().line = stacpkg::tui::line::LineEditor::new("cyc");
+        update(&mut m, code(KeyCode::Tab));
+        assert_eq!(m.input.as_ref().unwrap().text(), "cycle_group ");
+        m.input.as_mut().unwrap().line = stacpkg::tui::line::LineEditor::new("insp");
+        update(&mut m, code(KeyCode::Tab));
+        assert_eq!(m.input.as_ref().unwrap().text(), "inspect");
+        assert!(m.status.clone().unwrap().text.starts_with("2 matches: inspect  inspect_package"));
+        m.input.as_mut().unwrap().line = stacpkg::tui::line::LineEditor::new("open pk");
+        let effects = update(&mut m, code(KeyCode::Tab));
+        assert!(
+            matches!(effects.as_slice(), [Effect::Complete(l)] if l == "open pk"),
+            "{effects:?}"
+        );
+        update(
+            &mut m,
+            Msg::Completed {
+                line: "open pk".into(),
+                found: vec!["pkg-a/".into(), "pkg-b/".into()],
+            },
+        );
+        assert_eq!(m.input.as_ref().unwrap().text(), "open pkg-");
+        assert!(m
+            .status
+            .clone()
+            .unwrap()
+            .text
+            .starts_with("2 matches: pkg-a/  pkg-b/"));
+        // An answer for a line the user has changed since is dropped.
+        update(
+            &mut m,
+            Msg::Completed {
+                line: "open pk".into(),
+                found: vec!["pkg-a/".into()],
+            },
+        );
+        assert_eq!(m.input.as_ref().unwrap().text(), "open pkg-");
+    }
+
+    #[test]
+    fn relocate_previews_the_moves_then_copies_and_offers_enrich() {
+        let mut m = model(100, 30);
+        let g = start_load(&mut m);
+        feed(&mut m, g, &demo_batches(3, 3));
+        update(
+            &mut m,
+            Msg::Items(ItemsMsg::Done {
+                generation: g,
+                elapsed_secs: 0.1,
+            }),
+        );
+        let g = open_lock(&mut m, 3);
+        let _ = g;
+        update(&mut m, Msg::Command(Command::FocusLock));
+        update(&mut m, key('R'));
+        assert_eq!(m.input.as_ref().unwrap().target, InputTarget::Relocate);
+        answer(&mut m, "--store-type s3");
+        assert!(m
+            .status
+            .clone()
+            .unwrap()
+            .text
+            .contains("store_container is required"));
+        let effects = answer(
+            &mut m,
+            "--store-type s3 --store-container bucket --key moved",
+        );
+        assert!(effects.is_empty(), "nothing is copied before the yes");
+        assert_eq!(m.popup, Some(Popup::ConfirmRelocate));
+        let screen = render(&m);
+        assert!(
+            screen.contains("3 rows move to s3 bucket moved"),
+            "{screen}"
+        );
+        assert!(screen.contains("→ s3://bucket/moved/"), "{screen}");
+        let effects = update(&mut m, key('y'));
+        let Some(Effect::Lock(stacpkg::tui::panes::lock::LockEffect::Relocate {
+            generation,
+            relocation,
+            ..
+        })) = effects.last()
+        else {
+            panic!("{effects:?}");
+        };
+        let (generation, rows) = (*generation, relocation.destinations.clone());
+        update(
+            &mut m,
+            Msg::Lock(LockMsg::Started {
+                generation,
+                total: rows.len(),
+            }),
+        );
+        let entries = rows
+            .into_iter()
+            .map(|row| stacpkg::tui::panes::lock::LockEntry { row, error: None })
+            .collect();
+        update(
+            &mut m,
+            Msg::Lock(LockMsg::Rows {
+                generation,
+                rows: entries,
+                elapsed_secs: 0.5,
+            }),
+        );
+        update(
+            &mut m,
+            Msg::Lock(LockMsg::Done {
+                generation,
+                elapsed_secs: 0.5,
+            }),
+        );
+        // The next step is offered at once: the alternate key, then the path.
+        assert_eq!(m.input.as_ref().unwrap().target, InputTarget::EnrichKey);
+        answer(&mut m, "s3");
+        assert_eq!(m.input.as_ref().unwrap().target, InputTarget::EnrichPath);
+        let effects = answer(&mut m, "enriched.parquet");
+        let Some(Effect::WriteFile(req)) = effects.first() else {
+            panic!("{effects:?}");
+        };
+        assert!(
+            matches!(&req.content, stacpkg::tui::msg::WriteContent::EnrichedItems { alternate_key: Some(k), .. } if k == "s3")
+        );
+        let relocate = m
+            .activity
+            .entries
+            .iter()
+            .find(|a| a.kind == ActivityKind::Relocate)
+            .unwrap();
+        assert!(relocate.cli.as_deref().unwrap().contains("stacpkg asset-lock relocate --store-type s3 --store-container bucket --key moved --keep-going"), "{:?}", relocate.cli);
+        let write = m
+            .activity
+            .entries
+            .iter()
+            .rev()
+            .find(|a| a.kind == ActivityKind::Write)
+            .unwrap();
+        assert!(
+            write
+                .cli
+                .as_deref()
+                .unwrap()
+                .contains("stacpkg items enrich --asset-lock <("),
+            "{:?}",
+            write.cli
+        );
+    }
+}
