@@ -104,6 +104,9 @@ fn key_event(model: &mut Model, key: KeyEvent) -> Vec<Effect> {
             return effects;
         }
     }
+    if let Some(effects) = package::update::target_history_key(model, &key) {
+        return effects;
+    }
     if let Some(input) = &mut model.input {
         let ctrl_c =
             key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c');

@@ -549,7 +549,12 @@ mod command_line {
         m.input.as_mut().unwrap().line = stacpkg::tui::line::LineEditor::new("insp");
         update(&mut m, code(KeyCode::Tab));
         assert_eq!(m.input.as_ref().unwrap().text(), "inspect");
-        assert!(m.status.clone().unwrap().text.starts_with("2 matches: inspect  inspect_package"));
+        assert!(m
+            .status
+            .clone()
+            .unwrap()
+            .text
+            .starts_with("2 matches: inspect  inspect_package"));
         m.input.as_mut().unwrap().line = stacpkg::tui::line::LineEditor::new("open pk");
         let effects = update(&mut m, code(KeyCode::Tab));
         assert!(
@@ -688,4 +693,21 @@ mod command_line {
             write.cli
         );
     }
+}
+
+#[test]
+fn up_and_down_in_the_push_prompt_walk_the_remembered_targets_keeping_the_flags() {
+    let mut m = with_package(100, 30);
+    m.package.targets = vec!["oci:a:v1".into(), "127.0.0.1:5000/p:v2".into()];
+    update(&mut m, key('p'));
+    assert_eq!(m.input.as_ref().unwrap().text(), "127.0.0.1:5000/p:v2");
+    m.input.as_mut().unwrap().line =
+        stacpkg::tui::line::LineEditor::new("127.0.0.1:5000/p:v2 --plain-http");
+    update(&mut m, code(KeyCode::Up));
+    assert_eq!(m.input.as_ref().unwrap().text(), "oci:a:v1 --plain-http");
+    update(&mut m, code(KeyCode::Down));
+    assert_eq!(
+        m.input.as_ref().unwrap().text(),
+        "127.0.0.1:5000/p:v2 --plain-http"
+    );
 }

@@ -299,6 +299,43 @@ fn begin(model: &mut Model, job: Job, generation: u64, target: String) {
     model.status = None;
 }
 
+/// ↑/↓ in the push and pull prompts walk the remembered targets (newest first), keeping
+/// the flags typed after the target. `Some` when it took the key.
+pub fn target_history_key(
+    model: &mut Model,
+    key: &crossterm::event::KeyEvent,
+) -> Option<Vec<Effect>> {
+    use crossterm::event::KeyCode;
+    let input = model.input.as_ref()?;
+    let target = input.target;
+    if !matches!(target, InputTarget::PushTarget | InputTarget::PullSource)
+        || !matches!(key.code, KeyCode::Up | KeyCode::Down)
+    {
+        return None;
+    }
+    let targets = &model.package.targets;
+    if targets.is_empty() {
+        return Some(vec![]);
+    }
+    let text = input.text().to_string();
+    let (current, flags) = text.split_once(' ').unwrap_or((text.as_str(), ""));
+    let at = targets.iter().rposition(|t| t == current);
+    let next = match (key.code, at) {
+        (KeyCode::Up, None) => targets.len() - 1,
+        (KeyCode::Up, Some(i)) => i.saturating_sub(1),
+        (_, Some(i)) if i + 1 < targets.len() => i + 1,
+        (_, Some(i)) => i,
+        (_, None) => return Some(vec![]),
+    };
+    let mut line = targets[next].clone();
+    if !flags.is_empty() {
+        line.push(' ');
+        line.push_str(flags);
+    }
+    model.input = Some(crate::tui::model::Input::new(target, line));
+    Some(vec![])
+}
+
 /// The push prompt was submitted (`TARGET [--plain-http] [--insecure]`, as in `:push`).
 pub fn submit_push(model: &mut Model, text: &str) -> Vec<Effect> {
     let parsed = match parse(text, &["plain-http", "insecure"], &[]) {
