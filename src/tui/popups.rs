@@ -189,8 +189,11 @@ fn cancel_task(model: &mut Model, cursor: usize) -> Vec<Effect> {
         ActivityKind::Build | ActivityKind::Push | ActivityKind::Pull => {
             (PaneId::Package, panes::package::update::cancel)
         }
-        ActivityKind::Write => {
-            model.say("a write cannot be cancelled: it is atomic and brief", false);
+        ActivityKind::Write | ActivityKind::Inspect => {
+            model.say(
+                "a write or an inspect cannot be cancelled: it is brief, and a write is atomic",
+                false,
+            );
             return vec![];
         }
     };

@@ -36,6 +36,8 @@ pub enum ActivityKind {
     Read,
     /// Copying the lock's bytes elsewhere.
     Relocate,
+    /// Reading a package's facts (`inspect`).
+    Inspect,
 }
 
 impl ActivityKind {
@@ -51,6 +53,7 @@ impl ActivityKind {
             ActivityKind::Write => "write",
             ActivityKind::Read => "read",
             ActivityKind::Relocate => "relocate",
+            ActivityKind::Inspect => "inspect",
         }
     }
 }

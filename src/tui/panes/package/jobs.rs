@@ -495,7 +495,10 @@ pub async fn push_package(
         login: login(&plan.connection),
         created: None,
     };
-    let sizes = package_sizes(&plan.dir);
+    let dir = plan.dir.clone();
+    let sizes = tokio::task::spawn_blocking(move || package_sizes(&dir))
+        .await
+        .unwrap_or_default();
     let sink = Sink::new(sizes);
     let (dir, progress) = (plan.dir.clone(), sink.clone());
     let work = on_blocking_thread(token, move || async move {

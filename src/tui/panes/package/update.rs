@@ -663,6 +663,15 @@ fn show(model: &mut Model, dir: PathBuf, origin: Origin) -> Vec<Effect> {
     pane.facts_generation = generation;
     pane.cursor = 0;
     pane.offset = 0;
+    model
+        .activity
+        .supersede(ActivityKind::Inspect, "replaced by a newer read");
+    model.activity.start(
+        ActivityKind::Inspect,
+        generation,
+        dir.display().to_string(),
+        Some(cli::inspect(&dir)),
+    );
     vec![Effect::Package(PackageEffect::Inspect { generation, dir })]
 }
 
@@ -693,6 +702,13 @@ pub fn message(model: &mut Model, msg: PackageMsg) -> Vec<Effect> {
         } if generation == model.package.facts_generation
             && model.package.dir.as_deref() == Some(dir.as_path()) =>
         {
+            let outcome = match &facts {
+                Ok(f) => Outcome::Done(format!("{} items, {} files", f.items, f.files.len())),
+                Err(e) => Outcome::Failed(e.clone()),
+            };
+            model
+                .activity
+                .finish(ActivityKind::Inspect, generation, outcome);
             match facts {
                 Ok(f) => {
                     if std::mem::take(&mut model.package.inspect_when_read) {
