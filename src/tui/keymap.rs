@@ -244,6 +244,7 @@ const DEFAULTS: &[(Scope, &str, Command)] = &[
     (Scope::Pane(PaneId::Items), "J", Command::MoveColumnDown),
     (Scope::Pane(PaneId::Items), "b", Command::BuildPackage),
     (Scope::Pane(PaneId::Package), "b", Command::BuildPackage),
+    (Scope::Pane(PaneId::Lock), "b", Command::BuildPackage),
     (Scope::Pane(PaneId::Package), "i", Command::InspectPackage),
     (Scope::Pane(PaneId::Package), "p", Command::PushPackage),
     (Scope::Pane(PaneId::Package), "l", Command::PullPackage),

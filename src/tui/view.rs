@@ -134,9 +134,12 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, model: &Model) {
         let text = if len <= room {
             status.text.clone()
         } else {
+            // Only errors and warnings are in the message log.
+            let logged = status.is_error || status.text.starts_with("warning: ");
             let more = model
                 .keymap
                 .key_for(model.focus, Command::ShowMessages)
+                .filter(|_| logged)
                 .map(|k| format!(" ({k}: full text)"))
                 .unwrap_or_default();
             shorten_middle(&status.text, room.saturating_sub(more.chars().count())) + &more
