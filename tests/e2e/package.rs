@@ -172,13 +172,19 @@ fn search_mark_derive_validate_build_push_pull_with_basic_auth_and_an_oci_layout
     same_bytes(&built, &dir.path().join("from-layout.pkg"));
     // The command log holds the CLI line of every step; the password is not in it.
     tmux.keys(&["L"]);
-    let log = tmux.wait_for("Command log");
-    assert!(log.contains("stacpkg build built.pkg --item-ids"), "{log}");
+    let end = tmux.wait_for("Command log");
     assert!(
-        log.contains("stacpkg push pulled.pkg oci:layout:v1"),
-        "{log}"
+        end.contains("stacpkg push pulled.pkg oci:layout:v1"),
+        "{end}"
     );
-    assert!(!log.contains("s3cret"), "{log}");
+    assert!(
+        end.contains("stacpkg items from-parquet pulled.pkg/items.parquet"),
+        "{end}"
+    );
+    tmux.keys(&["g"]);
+    let top = tmux.wait_for("Command log: the same from a shell (esc closes) · line 1/");
+    assert!(top.contains("stacpkg build built.pkg --item-ids"), "{top}");
+    assert!(!top.contains("s3cret") && !end.contains("s3cret"));
     tmux.keys(&["Escape"]);
     tmux.wait_for_absent("Command log");
     tmux.keys(&["t"]);

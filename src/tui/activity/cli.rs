@@ -58,19 +58,18 @@ pub fn items(form: &SearchForm) -> String {
     } else {
         let path = Path::new(source);
         let lower = source.to_lowercase();
-        // A name without an extension is a package directory (no I/O here: this runs in
-        // `update`).
-        let (verb, file) = if path.extension().is_none() {
-            (
-                "from-parquet",
-                path.join("items.parquet").display().to_string(),
-            )
-        } else if lower.ends_with(".ndjson") || lower.ends_with(".jsonl") {
+        let ends = |exts: &[&str]| exts.iter().any(|e| lower.ends_with(e));
+        // Anything that is not an items file is a package directory (`pkg`, `x.pkg`): no
+        // I/O here, this runs in `update`.
+        let (verb, file) = if ends(&[".ndjson", ".jsonl"]) {
             ("from-ndjson", source.to_string())
-        } else if lower.ends_with(".json") || lower.ends_with(".geojson") {
+        } else if ends(&[".json", ".geojson"]) {
             ("from-json", source.to_string())
-        } else {
+        } else if ends(&[".parquet", ".geoparquet"]) {
             ("from-parquet", source.to_string())
+        } else {
+            let items = path.join("items.parquet");
+            ("from-parquet", items.display().to_string())
         };
         let mut line = format!("stacpkg items {verb} {}", quote(&file));
         push_list(&mut line, "--collections", &list(&form.collections));
@@ -217,6 +216,20 @@ mod tests {
             ..SearchForm::default()
         };
         assert_eq!(items(&form), "stacpkg items from-ndjson 'my items.ndjson'");
+    }
+
+    #[test]
+    fn a_package_directory_reads_its_items_file() {
+        for dir in ["pulled.pkg", "pkg", "/tmp/a.b/pkg"] {
+            let form = SearchForm {
+                source: dir.into(),
+                ..SearchForm::default()
+            };
+            assert_eq!(
+                items(&form),
+                format!("stacpkg items from-parquet {dir}/items.parquet")
+            );
+        }
     }
 
     #[test]
