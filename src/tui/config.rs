@@ -1,7 +1,8 @@
-//! The console's settings file, `config.json` in the config dir (beside `keymap.json`):
+//! The console's settings file, `config.toml` in the config dir (beside `keymap.json`):
 //!
-//! ```json
-//! { "read_only": true, "protected_registries": ["registry.example.com/prod", "ghcr.io/acme"] }
+//! ```toml
+//! read_only = true
+//! protected_registries = ["registry.example.com/prod", "ghcr.io/acme"]
 //! ```
 //!
 //! `read_only` refuses every action that writes or sends (as `--read-only` does; either one
@@ -29,8 +30,19 @@ impl Config {
     /// Reads `path`; a missing file is the defaults, a broken one an error naming it.
     pub fn load(path: &Path) -> anyhow::Result<Config> {
         match std::fs::read_to_string(path) {
-            Ok(text) => serde_json::from_str(&text).map_err(|e| {
-                anyhow::anyhow!("config {}: {e}; fix or remove the file", path.display())
+            Ok(text) => toml::from_str(&text).map_err(|e| {
+                let why = e.message().trim().to_string();
+                let at = e
+                    .span()
+                    .map(|s| {
+                        let line = text[..s.start].matches('\n').count() + 1;
+                        format!(" (line {line})")
+                    })
+                    .unwrap_or_default();
+                anyhow::anyhow!(
+                    "config {}{at}: {why}; fix or remove the file",
+                    path.display()
+                )
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
             Err(e) => Err(anyhow::anyhow!("config {}: {e}", path.display())),
@@ -45,18 +57,21 @@ mod tests {
     #[test]
     fn settings_load_and_a_misspelt_key_is_an_error() {
         let d = tempfile::tempdir().unwrap();
-        let p = d.path().join("config.json");
+        let p = d.path().join("config.toml");
         assert_eq!(Config::load(&p).unwrap(), Config::default());
         std::fs::write(
             &p,
-            r#"{"read_only": true, "protected_registries": ["r/prod"]}"#,
+            "read_only = true\nprotected_registries = [\"r/prod\"]\n",
         )
         .unwrap();
         let c = Config::load(&p).unwrap();
         assert!(c.read_only);
         assert_eq!(c.protected_registries, ["r/prod"]);
-        std::fs::write(&p, r#"{"readonly": true}"#).unwrap();
+        std::fs::write(&p, "# settings\nreadonly = true\n").unwrap();
         let e = Config::load(&p).unwrap_err().to_string();
-        assert!(e.contains("config.json") && e.contains("readonly"), "{e}");
+        assert!(
+            e.contains("config.toml (line 2)") && e.contains("readonly"),
+            "{e}"
+        );
     }
 }

@@ -130,7 +130,7 @@ pub fn run(options: Options, runtime: tokio::runtime::Runtime) -> anyhow::Result
     let log = init_file_log(&dirs)?;
     tracing::info!("console starting; log at {}", log.display());
     let keymap = Keymap::load(&dirs.config.join("keymap.json"))?;
-    let config = config::Config::load(&dirs.config.join("config.json"))?;
+    let config = config::Config::load(&dirs.config.join("config.toml"))?;
     let ended = runtime.block_on(run_async(options, dirs, keymap, config));
     // Blocking threads poll their tokens; one stuck in a read must not hold the exit up.
     runtime.shutdown_timeout(tasks::SHUTDOWN_DRAIN);

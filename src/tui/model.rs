@@ -233,7 +233,7 @@ pub struct Model {
     pub package: PackagePane,
     /// What ran this session, and its CLI equivalents.
     pub activity: ActivityLog,
-    /// Refuse every action that writes or sends (`--read-only`, or `read_only` in the config).
+    /// Refuse every action that writes or sends (`--read-only`, or `read_only` in `config.toml`).
     pub read_only: bool,
     /// Registry prefixes (`host[:port][/repo…]`) whose pushes want the tag typed.
     pub protected: Vec<String>,
