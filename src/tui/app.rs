@@ -12,6 +12,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use super::clipboard;
 use super::cmdline;
 use super::model::Model;
 use super::msg::{Effect, Msg};
@@ -35,6 +36,8 @@ pub struct Effects {
     pub tasks: TaskManager<Msg>,
     /// Where remembered searches are written (none: not remembered).
     pub state_dir: Option<PathBuf>,
+    /// How copies reach the clipboard (none: this console has no terminal to copy through).
+    pub clipboard: Option<clipboard::Route>,
 }
 
 impl Effects {
@@ -43,6 +46,7 @@ impl Effects {
         Effects {
             tasks: TaskManager::new(tx, Msg::TaskEnded),
             state_dir,
+            clipboard: None,
         }
     }
 
@@ -57,6 +61,24 @@ impl Effects {
             Effect::Package(e) => panes::package::jobs::start(tasks, self.state_dir.as_deref(), e),
             Effect::WriteFile(request) => write::start(tasks, request),
             Effect::Complete(line) => cmdline::complete::start(tasks, line),
+            Effect::Copy(text) => {
+                // On the drawing thread, between frames: the sequence never splits a frame.
+                let (text, is_error) = match &self.clipboard {
+                    Some(route) => {
+                        let fallback = self
+                            .state_dir
+                            .clone()
+                            .unwrap_or_else(std::env::temp_dir)
+                            .join("clipboard.txt");
+                        match clipboard::copy(&text, route, &fallback, &mut io::stdout()) {
+                            Ok(status) => (status, false),
+                            Err(e) => (format!("copy failed: {e}"), true),
+                        }
+                    }
+                    None => ("no terminal to copy through".to_string(), true),
+                };
+                let _ = tasks.sender().try_send(Msg::Copied { text, is_error });
+            }
             Effect::SaveCommands(lines) => {
                 if let Some(dir) = self.state_dir.clone() {
                     tasks.spawn(TaskKind::Save, move |_| {

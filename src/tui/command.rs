@@ -168,6 +168,12 @@ pub enum Command {
     RelocateLock,
     /// Enrich the items with the lock (`items enrich`) and write them.
     EnrichItems,
+    /// Copy the value under the cursor (a cell, an href, a digest) to the local clipboard.
+    CopyValue,
+    /// Copy the row under the cursor as JSON (an item's STAC JSON, a lock row, a result).
+    CopyJson,
+    /// Copy the `stacpkg …` line of the last action.
+    CopyCommand,
 }
 
 impl Command {
@@ -227,6 +233,9 @@ impl Command {
             Command::CommandLine => "command line",
             Command::RelocateLock => "relocate bytes",
             Command::EnrichItems => "enrich items",
+            Command::CopyValue => "copy value",
+            Command::CopyJson => "copy as JSON",
+            Command::CopyCommand => "copy last CLI line",
         }
     }
 

@@ -13,6 +13,7 @@
 
 pub mod activity;
 pub mod app;
+pub mod clipboard;
 pub mod cmdline;
 pub mod command;
 pub mod config;
@@ -234,6 +235,7 @@ async fn run_async(
     let (tx, mut rx) = mpsc::channel(INBOX_CAPACITY);
     watch_signals(tx.clone())?;
     let mut effects = Effects::new(tx.clone(), Some(dirs.state.clone()));
+    effects.clipboard = Some(clipboard::Route::detect(&dirs.state));
     let (mut terminal, guard) = terminal::enter().context("entering the terminal UI")?;
     let size = terminal.size()?;
     let mut model = Model::new(keymap, Theme::from_env(), (size.width, size.height));

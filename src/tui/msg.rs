@@ -63,6 +63,13 @@ pub enum Msg {
         /// The candidates for its last word.
         found: Vec<String>,
     },
+    /// A copy to the clipboard was made (or failed): the status line.
+    Copied {
+        /// What happened, one line.
+        text: String,
+        /// Whether it failed.
+        is_error: bool,
+    },
     /// A task's warning (the work goes on): for the status line and the message log.
     Warning(String),
     /// A task ended (for any reason); panics and errors carry a message.
@@ -90,6 +97,8 @@ pub enum Effect {
     Complete(String),
     /// Remember the command-line history.
     SaveCommands(Vec<String>),
+    /// Put this text on the local clipboard (OSC 52, or a file).
+    Copy(String),
     /// Panic inside a task.
     PanicInTask,
     /// Leave the loop (tasks are cancelled and drained).

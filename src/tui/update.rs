@@ -52,6 +52,10 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Lock(m) => lock::update::message(model, m),
         Msg::Validation(m) => validation::update::message(model, m),
         Msg::Package(m) => package::update::message(model, m),
+        Msg::Copied { text, is_error } => {
+            model.say(text, is_error);
+            vec![]
+        }
         Msg::Completed { line, found } => {
             cmdline::complete::completed(model, &line, &found);
             vec![]
@@ -261,6 +265,33 @@ pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
             cmdline::open(model);
             vec![]
         }
+        Command::CopyValue | Command::CopyJson => {
+            let json = c == Command::CopyJson;
+            let text = match model.focus {
+                PaneId::Search => search::update::copy_text(model, json),
+                PaneId::Items => items::update::copy_text(model, json),
+                PaneId::Lock => lock::update::copy_text(model, json),
+                PaneId::Validation => validation::update::copy_text(model, json),
+                PaneId::Package => package::update::copy_text(model, json),
+            };
+            match text {
+                Some(t) => vec![Effect::Copy(t)],
+                None => {
+                    model.say("nothing to copy here: move the cursor onto a row", true);
+                    vec![]
+                }
+            }
+        }
+        Command::CopyCommand => match model.activity.commands().last() {
+            Some(a) => vec![Effect::Copy(a.cli.clone().unwrap_or_default())],
+            None => {
+                model.say(
+                    "no action yet: nothing to copy (L shows the command log)",
+                    true,
+                );
+                vec![]
+            }
+        },
         Command::DebugPanicTask => vec![Effect::PanicInTask],
         Command::ShowMessages => {
             // The newest messages are what one opens the log for.

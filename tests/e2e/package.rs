@@ -368,3 +368,34 @@ fn the_curation_flow_through_colon_commands() {
     tmux.keys(&["Escape"]);
     tmux.keys(&["q"]);
 }
+
+/// `y` and `Y` copy over OSC 52; tmux with `set-clipboard on` keeps them as paste buffers,
+/// which `tmux show-buffer` reads back.
+#[test]
+fn copying_an_item_cell_and_its_json_reaches_the_tmux_clipboard() {
+    let dir = testkit::temp_dir();
+    let pkg = testkit::package::full_package(dir.path());
+    let tmux = Tmux::start(&format!(
+        "tmux set-option -g set-clipboard on; cd {} && {}",
+        quote(dir.path()),
+        super::console(dir.path(), &quote(&pkg))
+    ));
+    tmux.wait_for("simple-1");
+    tmux.keys(&["y"]);
+    let status = tmux.wait_for("copied ");
+    assert!(status.contains("(OSC 52 via tmux)"), "{status}");
+    let buffer = |tmux: &Tmux| {
+        let out = std::process::Command::new("tmux")
+            .args(["-L", &tmux.socket, "show-buffer"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let cell = buffer(&tmux);
+    assert!(!cell.is_empty() && !cell.contains('\n'), "{cell:?}");
+    tmux.keys(&["Y"]);
+    tmux.wait_for_absent(&format!("copied {} bytes", cell.len()));
+    let json: serde_json::Value = serde_json::from_str(&buffer(&tmux)).unwrap();
+    assert_eq!(json["id"], "simple-1");
+    tmux.keys(&["q"]);
+}

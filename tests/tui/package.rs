@@ -711,3 +711,77 @@ fn up_and_down_in_the_push_prompt_walk_the_remembered_targets_keeping_the_flags(
         "127.0.0.1:5000/p:v2 --plain-http"
     );
 }
+
+mod copy {
+    use super::*;
+
+    fn copied(effects: &[Effect]) -> String {
+        match effects {
+            [Effect::Copy(t)] => t.clone(),
+            e => panic!("{e:?}"),
+        }
+    }
+
+    #[test]
+    fn y_copies_the_value_and_shift_y_the_json_in_each_pane_and_c_the_last_cli_line() {
+        let mut m = with_package(100, 30);
+        // Package: the digest of the file under the cursor; Y the inspect document.
+        assert_eq!(
+            copied(&update(&mut m, key('y'))),
+            format!("sha256:{:064x}", 3100)
+        );
+        assert!(copied(&update(&mut m, key('Y'))).starts_with("package: built.pkg\n"));
+        // C: the command line of the last action (opening loads the package's items).
+        assert_eq!(
+            copied(&update(&mut m, key('C'))),
+            "stacpkg items from-parquet built.pkg/items.parquet"
+        );
+        // Items: the cell under the cursor; Y the item's STAC JSON.
+        let g = start_load(&mut m);
+        feed(&mut m, g, &demo_batches(3, 3));
+        update(
+            &mut m,
+            Msg::Items(ItemsMsg::Done {
+                generation: g,
+                elapsed_secs: 0.1,
+            }),
+        );
+        let id = m.items.cursor_id.clone().unwrap();
+        // The selected column's cell (the first column after the frozen id: the title).
+        assert_eq!(m.items.visible_columns()[m.items.column_cursor], "title");
+        assert_eq!(copied(&update(&mut m, key('y'))), "Afghanistan Tamale East");
+        let json: serde_json::Value =
+            serde_json::from_str(&copied(&update(&mut m, key('Y')))).unwrap();
+        assert_eq!(json["id"], id.as_str());
+        // Lock: the href; Y the row.
+        open_lock(&mut m, 2);
+        let href = m.lock.current().unwrap().row.href().unwrap();
+        assert_eq!(copied(&update(&mut m, key('y'))), href);
+        let row: serde_json::Value =
+            serde_json::from_str(&copied(&update(&mut m, key('Y')))).unwrap();
+        assert_eq!(row["href"], href.as_str());
+        // The answer goes to the status line.
+        update(
+            &mut m,
+            Msg::Copied {
+                text: "copied 12 bytes (OSC 52)".into(),
+                is_error: false,
+            },
+        );
+        assert_eq!(m.status.unwrap().text, "copied 12 bytes (OSC 52)");
+    }
+
+    #[test]
+    fn nothing_to_copy_says_so() {
+        let mut m = model(80, 24);
+        update(&mut m, Msg::Command(Command::FocusLock));
+        assert!(update(&mut m, key('y')).is_empty());
+        assert!(m
+            .status
+            .clone()
+            .unwrap()
+            .text
+            .starts_with("nothing to copy here"));
+        assert!(update(&mut m, key('C')).is_empty());
+    }
+}

@@ -372,3 +372,21 @@ fn view_changed(model: &mut Model) -> Vec<Effect> {
         vec![request_view(model)]
     }
 }
+
+/// What `y` (the cell under the cursor) or `Y` (the item as STAC JSON) copies here.
+pub fn copy_text(model: &Model, json: bool) -> Option<String> {
+    let items = &model.items;
+    let r = items.current()?;
+    let batch = &items.batches[r.batch as usize];
+    if json {
+        let value = item_json(batch, r.row as usize);
+        return serde_json::to_string_pretty(&value).ok();
+    }
+    let columns = items.visible_columns();
+    let name = columns.get(items.column_cursor).copied().unwrap_or("id");
+    let column = batch.column_by_name(name)?;
+    Some(crate::tui::widgets::cell::table_cell(
+        column.as_ref(),
+        r.row as usize,
+    ))
+}

@@ -375,3 +375,26 @@ pub fn task_failed(model: &mut Model, kind: TaskKind, failure: &str) {
         model.lock.phase = LockPhase::Failed(failure.to_string());
     }
 }
+
+/// What `y` (the row's href) or `Y` (the row as JSON) copies here.
+pub fn copy_text(model: &Model, json: bool) -> Option<String> {
+    let e = model.lock.current()?;
+    let r = &e.row;
+    if !json {
+        return r.href();
+    }
+    let value = serde_json::json!({
+        "item_id": r.item_id,
+        "asset_key": r.asset_key,
+        "href": r.href(),
+        "store_type": r.store_type,
+        "store_container": r.store_container,
+        "store_endpoint_url": r.store_endpoint_url,
+        "key": r.key,
+        "size_bytes": r.size_bytes,
+        "etag": r.etag,
+        "last_modified": r.last_modified,
+        "probe_error": e.error,
+    });
+    serde_json::to_string_pretty(&value).ok()
+}

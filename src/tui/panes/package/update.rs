@@ -942,3 +942,17 @@ pub fn move_by(model: &mut Model, delta: isize) {
     let target = (pane.cursor as isize).saturating_add(delta).max(0) as usize;
     pane.move_to(target, page);
 }
+
+/// What `y` (the digest of the file under the cursor, else the pushed manifest's) or `Y` (the
+/// `inspect` document) copies here.
+pub fn copy_text(model: &Model, json: bool) -> Option<String> {
+    let pane = &model.package;
+    let facts = pane.facts.as_ref();
+    if json {
+        return facts.map(|f| f.inspect.join("\n") + "\n");
+    }
+    facts
+        .and_then(|f| f.files.get(pane.cursor))
+        .map(|f| f.digest.clone())
+        .or_else(|| pane.pushed.as_ref().map(|p| p.digest.clone()))
+}

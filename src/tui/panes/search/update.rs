@@ -257,3 +257,12 @@ fn page_received(model: &mut Model, generation: u64, pages: u64, matched: Option
     }
     model.search.progress = Some((generation, PageProgress { pages, matched }));
 }
+
+/// What `y` copies here: the field under the cursor (`Y`: the whole form as JSON).
+pub fn copy_text(model: &Model, json: bool) -> Option<String> {
+    let s = &model.search;
+    if json {
+        return serde_json::to_string_pretty(&s.form).ok();
+    }
+    (s.cursor < super::form::FIELDS.len()).then(|| s.form.field(s.cursor).to_string())
+}

@@ -375,3 +375,13 @@ pub fn task_failed(model: &mut Model, kind: TaskKind, failure: &str) {
         model.validation.phase = RunPhase::Failed(failure.to_string());
     }
 }
+
+/// What `y` (the result's href) or `Y` (the result's JSON line, as `validate` writes it)
+/// copies here.
+pub fn copy_text(model: &Model, json: bool) -> Option<String> {
+    let e = model.validation.current()?;
+    if json {
+        return Some(e.result.to_json_line());
+    }
+    model.lock.entries.get(e.index).and_then(|l| l.row.href())
+}
