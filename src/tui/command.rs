@@ -174,6 +174,8 @@ pub enum Command {
     CopyJson,
     /// Copy the `stacpkg …` line of the last action.
     CopyCommand,
+    /// Pause (or resume) the streaming search or validation in the focused pane.
+    TogglePause,
 }
 
 impl Command {
@@ -236,6 +238,7 @@ impl Command {
             Command::CopyValue => "copy value",
             Command::CopyJson => "copy as JSON",
             Command::CopyCommand => "copy last CLI line",
+            Command::TogglePause => "pause / resume",
         }
     }
 

@@ -182,6 +182,7 @@ const DEFAULTS: &[(Scope, &str, Command)] = &[
     (Scope::GLOBAL, "y", Command::CopyValue),
     (Scope::GLOBAL, "Y", Command::CopyJson),
     (Scope::GLOBAL, "C", Command::CopyCommand),
+    (Scope::GLOBAL, "P", Command::TogglePause),
     (Scope::GLOBAL, "esc", Command::Cancel),
     (Scope::GLOBAL, "up", Command::Up),
     (Scope::GLOBAL, "k", Command::Up),

@@ -22,6 +22,7 @@ pub mod line;
 pub mod model;
 pub mod msg;
 pub mod panes;
+pub mod pause;
 pub mod popups;
 pub mod tasks;
 pub mod terminal;

@@ -15,6 +15,7 @@ use super::msg::{Effect, Msg};
 use super::panes::search::form::FIELDS;
 use super::panes::search::SearchEffect;
 use super::panes::{items, lock, package, search, validation};
+use super::pause;
 use super::popups::{self, PopupKey};
 use super::watch;
 use super::write;
@@ -43,6 +44,9 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::Search(m) => search::update::message(model, m),
         Msg::Items(m) => {
+            let Some(m) = pause::hold_items(model, m) else {
+                return vec![];
+            };
             let mut effects = items::update::message(model, m);
             if let Some(c) = items::update::ready_action(model) {
                 effects.extend(command(model, c));
@@ -50,7 +54,10 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Effect> {
             effects
         }
         Msg::Lock(m) => lock::update::message(model, m),
-        Msg::Validation(m) => validation::update::message(model, m),
+        Msg::Validation(m) => match pause::hold_results(model, m) {
+            Some(m) => validation::update::message(model, m),
+            None => vec![],
+        },
         Msg::Package(m) => package::update::message(model, m),
         Msg::Copied { text, is_error } => {
             model.say(text, is_error);
@@ -265,6 +272,7 @@ pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
             cmdline::open(model);
             vec![]
         }
+        Command::TogglePause => pause::toggle(model),
         Command::CopyValue | Command::CopyJson => {
             let json = c == Command::CopyJson;
             let text = match model.focus {

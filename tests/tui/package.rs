@@ -785,3 +785,48 @@ mod copy {
         assert!(update(&mut m, key('C')).is_empty());
     }
 }
+
+mod pause {
+    use super::*;
+
+    #[test]
+    fn p_freezes_the_streaming_items_counts_what_arrives_and_applies_it_on_resume() {
+        let mut m = model(100, 30);
+        let g = start_load(&mut m);
+        let batches = demo_batches(30, 10);
+        feed(&mut m, g, &batches[..1]);
+        update(&mut m, Msg::Command(Command::FocusItems));
+        update(&mut m, key('j'));
+        update(&mut m, key('j'));
+        let (cursor, id) = (m.items.cursor, m.items.cursor_id.clone());
+        update(&mut m, key('P'));
+        feed(&mut m, g, &batches[1..]);
+        update(
+            &mut m,
+            Msg::Items(ItemsMsg::Done {
+                generation: g,
+                elapsed_secs: 0.3,
+            }),
+        );
+        assert_eq!(m.items.total_rows, 10, "nothing applied while paused");
+        assert_eq!(
+            (m.items.cursor, m.items.cursor_id.clone()),
+            (cursor, id.clone())
+        );
+        assert!(render(&m).contains("⏸ paused · +20 new, done (P resumes)"));
+        update(&mut m, key('P'));
+        assert!(m.items.paused.is_none());
+        assert_eq!(m.items.total_rows, 30);
+        assert_eq!(m.items.phase, stacpkg::tui::panes::items::Phase::Done);
+        assert_eq!(m.items.cursor_id, id, "the cursor stays on its item");
+    }
+
+    #[test]
+    fn nothing_streaming_has_nothing_to_pause() {
+        let mut m = model(80, 24);
+        update(&mut m, Msg::Command(Command::FocusItems));
+        update(&mut m, key('P'));
+        assert!(m.items.paused.is_none());
+        assert_eq!(m.status.unwrap().text, "nothing streams here to pause");
+    }
+}

@@ -23,3 +23,28 @@ pub enum RunPhase {
     /// The run could not go on.
     Failed(String),
 }
+
+/// What a paused pane (`P`, see `tui::pause`) holds back, in arrival order.
+#[derive(Debug, Clone)]
+pub struct Held<T> {
+    /// The run the held rows belong to.
+    pub generation: u64,
+    /// Chunks as they arrived, with the run's elapsed seconds.
+    pub chunks: Vec<(Vec<T>, f64)>,
+    /// The run finished meanwhile (its elapsed seconds).
+    pub done: Option<f64>,
+    /// Rows held.
+    pub rows: usize,
+}
+
+impl<T> Held<T> {
+    /// Nothing held yet, for the run `generation`.
+    pub fn new(generation: u64) -> Held<T> {
+        Held {
+            generation,
+            chunks: Vec::new(),
+            done: None,
+            rows: 0,
+        }
+    }
+}

@@ -138,6 +138,8 @@ pub struct ItemsPane {
     pub layouts: Layouts,
     /// Where the layouts are written (none: not remembered).
     pub state_dir: Option<PathBuf>,
+    /// Paused (`P`): the batches that arrived since, applied on resume.
+    pub paused: Option<super::Held<RecordBatch>>,
 }
 
 impl Default for ItemsPane {
@@ -170,6 +172,7 @@ impl Default for ItemsPane {
             kind: String::new(),
             layouts: Layouts::new(),
             state_dir: None,
+            paused: None,
         }
     }
 }

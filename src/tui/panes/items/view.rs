@@ -41,6 +41,10 @@ fn summary(pane: &ItemsPane) -> String {
     if !pane.marked.is_empty() {
         parts.push(format!("{} marked", pane.marked.len()));
     }
+    if let Some(held) = &pane.paused {
+        let done = if held.done.is_some() { ", done" } else { "" };
+        parts.push(format!("⏸ paused · +{} new{done} (P resumes)", held.rows));
+    }
     if !pane.rows.is_empty() {
         parts.push(format!("row {}/{}", pane.cursor + 1, pane.rows.len()));
     }

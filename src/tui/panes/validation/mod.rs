@@ -301,6 +301,8 @@ pub struct ValidationPane {
     pub offset: usize,
     /// Item id → collection, taken from the items pane when a run starts.
     pub collections: HashMap<String, String>,
+    /// Paused (`P`): the results that arrived since, applied on resume.
+    pub paused: Option<super::Held<ValidationEntry>>,
 }
 
 impl Default for ValidationPane {
@@ -321,6 +323,7 @@ impl Default for ValidationPane {
             cursor: 0,
             offset: 0,
             collections: HashMap::new(),
+            paused: None,
         }
     }
 }

@@ -49,6 +49,10 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, pane: &ValidationPane, theme: &Th
     if !pane.marked.is_empty() {
         extra.push(format!("{} marked", pane.marked.len()));
     }
+    if let Some(held) = &pane.paused {
+        let done = if held.done.is_some() { ", done" } else { "" };
+        extra.push(format!("⏸ paused · +{} new{done} (P resumes)", held.rows));
+    }
     if !extra.is_empty() {
         spans.push(Span::styled(
             format!(" · {}", extra.join(" · ")),
