@@ -22,6 +22,9 @@ pub struct TuiArgs {
     /// Refuse every action that writes or sends: build, push, pull, write, accept drift
     #[arg(long)]
     read_only: bool,
+    /// Leave the mouse to the terminal (its own text selection); ctrl-o toggles it in the console
+    #[arg(long)]
+    no_mouse: bool,
 }
 
 impl Default for TuiArgs {
@@ -31,6 +34,7 @@ impl Default for TuiArgs {
             fps: stacpkg::tui::app::DEFAULT_FPS,
             demo: false,
             read_only: false,
+            no_mouse: false,
         }
     }
 }
@@ -52,6 +56,7 @@ pub fn run(args: TuiArgs) -> anyhow::Result<u8> {
         fps: args.fps,
         demo: args.demo,
         read_only: args.read_only,
+        mouse: !args.no_mouse,
     };
     let ended = stacpkg::tui::run(options, runtime(Threads::Workers(2))?)?;
     Ok(ended.map_or(EXIT_OK, stacpkg::tui::terminal::Signal::exit_code))

@@ -38,6 +38,8 @@ pub struct Effects {
     pub state_dir: Option<PathBuf>,
     /// How copies reach the clipboard (none: this console has no terminal to copy through).
     pub clipboard: Option<clipboard::Route>,
+    /// A real terminal is attached (headless tests have none: terminal effects are skipped).
+    pub is_terminal: bool,
 }
 
 impl Effects {
@@ -47,6 +49,7 @@ impl Effects {
             tasks: TaskManager::new(tx, Msg::TaskEnded),
             state_dir,
             clipboard: None,
+            is_terminal: false,
         }
     }
 
@@ -61,6 +64,13 @@ impl Effects {
             Effect::Package(e) => panes::package::jobs::start(tasks, self.state_dir.as_deref(), e),
             Effect::WriteFile(request) => write::start(tasks, request),
             Effect::Complete(line) => cmdline::complete::start(tasks, line),
+            Effect::Mouse(on) => {
+                if self.is_terminal {
+                    if let Err(e) = super::terminal::set_mouse(on) {
+                        tracing::warn!("switching the mouse: {e}");
+                    }
+                }
+            }
             Effect::Copy(text) => {
                 // On the drawing thread, between frames: the sequence never splits a frame.
                 let (text, is_error) = match &self.clipboard {

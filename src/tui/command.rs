@@ -176,6 +176,8 @@ pub enum Command {
     CopyCommand,
     /// Pause (or resume) the streaming search or validation in the focused pane.
     TogglePause,
+    /// Turn the mouse off (the terminal's own selection) or on.
+    ToggleMouse,
 }
 
 impl Command {
@@ -239,6 +241,7 @@ impl Command {
             Command::CopyJson => "copy as JSON",
             Command::CopyCommand => "copy last CLI line",
             Command::TogglePause => "pause / resume",
+            Command::ToggleMouse => "mouse on / off",
         }
     }
 

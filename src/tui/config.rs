@@ -24,6 +24,9 @@ pub struct Config {
     /// Registry prefixes whose pushes want the tag typed.
     #[serde(default)]
     pub protected_registries: Vec<String>,
+    /// Take mouse events (default: yes).
+    #[serde(default)]
+    pub mouse: Option<bool>,
 }
 
 impl Config {

@@ -183,6 +183,7 @@ const DEFAULTS: &[(Scope, &str, Command)] = &[
     (Scope::GLOBAL, "Y", Command::CopyJson),
     (Scope::GLOBAL, "C", Command::CopyCommand),
     (Scope::GLOBAL, "P", Command::TogglePause),
+    (Scope::GLOBAL, "ctrl-o", Command::ToggleMouse),
     (Scope::GLOBAL, "esc", Command::Cancel),
     (Scope::GLOBAL, "up", Command::Up),
     (Scope::GLOBAL, "k", Command::Up),

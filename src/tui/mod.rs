@@ -20,6 +20,7 @@ pub mod config;
 pub mod keymap;
 pub mod line;
 pub mod model;
+pub mod mouse;
 pub mod msg;
 pub mod panes;
 pub mod pause;
@@ -65,6 +66,8 @@ pub struct Options {
     pub demo: bool,
     /// Refuse every action that writes or sends (`--read-only`).
     pub read_only: bool,
+    /// Take mouse events (`--no-mouse` turns it off).
+    pub mouse: bool,
 }
 
 /// Where the console keeps its files: XDG dirs via `directories`, each with an env override.
@@ -153,6 +156,7 @@ pub fn event_msg(event: Option<std::io::Result<Event>>) -> Option<Msg> {
         Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => Some(Msg::Key(k)),
         Some(Ok(Event::Resize(width, height))) => Some(Msg::Resized { width, height }),
         Some(Ok(Event::Paste(text))) => Some(Msg::Paste(text)),
+        Some(Ok(Event::Mouse(m))) => Some(Msg::Mouse(m)),
         Some(Ok(_)) => None,
         Some(Err(e)) => {
             tracing::info!("terminal events failed ({e}): leaving as on a hangup");
@@ -246,6 +250,11 @@ async fn run_async(
     model.package.targets = panes::package::jobs::read_targets(&dirs.state);
     model.command_history = cmdline::read_history(&dirs.state);
     model.read_only = options.read_only || config.read_only;
+    model.mouse = options.mouse && config.mouse.unwrap_or(true);
+    if model.mouse {
+        terminal::set_mouse(true).context("turning the mouse on")?;
+    }
+    effects.is_terminal = true;
     model.protected = config.protected_registries;
     let source = demo
         .as_ref()

@@ -233,6 +233,8 @@ pub struct Model {
     pub package: PackagePane,
     /// What ran this session, and its CLI equivalents.
     pub activity: ActivityLog,
+    /// Mouse events are taken (the wheel scrolls, a click selects).
+    pub mouse: bool,
     /// Refuse every action that writes or sends (`--read-only`, or `read_only` in `config.toml`).
     pub read_only: bool,
     /// Registry prefixes (`host[:port][/repo…]`) whose pushes want the tag typed.
@@ -287,6 +289,7 @@ impl Model {
             package: PackagePane::default(),
             activity: ActivityLog::default(),
             read_only: false,
+            mouse: true,
             protected: Vec::new(),
             command_history: Vec::new(),
             command_cursor: None,

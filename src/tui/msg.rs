@@ -26,6 +26,8 @@ pub enum Msg {
     Command(Command),
     /// A key the keymap resolves (or a text input consumes).
     Key(KeyEvent),
+    /// A mouse event (wheel, click).
+    Mouse(crossterm::event::MouseEvent),
     /// Text pasted into the terminal (bracketed paste): one event, however long.
     Paste(String),
     /// The terminal was resized.
@@ -99,6 +101,8 @@ pub enum Effect {
     SaveCommands(Vec<String>),
     /// Put this text on the local clipboard (OSC 52, or a file).
     Copy(String),
+    /// Turn the terminal's mouse reporting on or off.
+    Mouse(bool),
     /// Panic inside a task.
     PanicInTask,
     /// Leave the loop (tasks are cancelled and drained).

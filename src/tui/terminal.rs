@@ -17,7 +17,9 @@ use std::sync::OnceLock;
 use std::thread::ThreadId;
 
 use crossterm::cursor::{Hide, Show};
-use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use crossterm::execute;
 use crossterm::terminal::{
     disable_raw_mode, enable_raw_mode, EndSynchronizedUpdate, EnterAlternateScreen,
@@ -101,6 +103,15 @@ pub fn enter() -> io::Result<(Terminal<CrosstermBackend<Stdout>>, TerminalGuard)
     Ok((terminal, guard))
 }
 
+/// Turns mouse reporting on or off (SGR mode, which tmux and every modern terminal speak).
+pub fn set_mouse(on: bool) -> io::Result<()> {
+    if on {
+        execute!(io::stdout(), EnableMouseCapture)
+    } else {
+        execute!(io::stdout(), DisableMouseCapture)
+    }
+}
+
 /// Leaves the console mode (idempotent; errors ignored, there is nowhere to report them).
 pub fn restore() {
     if IS_ACTIVE.swap(false, Ordering::SeqCst) {
@@ -108,6 +119,7 @@ pub fn restore() {
         let _ = execute!(
             out,
             EndSynchronizedUpdate,
+            DisableMouseCapture,
             DisableBracketedPaste,
             LeaveAlternateScreen,
             Show

@@ -11,6 +11,7 @@ use super::activity;
 use super::cmdline;
 use super::command::{Command, PaneId};
 use super::model::{Input, InputTarget, Model, Popup};
+use super::mouse;
 use super::msg::{Effect, Msg};
 use super::panes::search::form::FIELDS;
 use super::panes::search::SearchEffect;
@@ -33,6 +34,19 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Command(c) => command(model, c),
         Msg::Key(key) => key_event(model, key),
+        Msg::Mouse(e) => match mouse::event(model, e) {
+            Some(commands) => {
+                let mut effects = Vec::new();
+                for c in commands {
+                    effects.extend(command(model, c));
+                }
+                effects
+            }
+            None => {
+                model.is_dirty = false;
+                vec![]
+            }
+        },
         Msg::Paste(text) => {
             paste(model, &text);
             vec![]
@@ -273,6 +287,7 @@ pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
             vec![]
         }
         Command::TogglePause => pause::toggle(model),
+        Command::ToggleMouse => mouse::toggle(model),
         Command::CopyValue | Command::CopyJson => {
             let json = c == Command::CopyJson;
             let text = match model.focus {

@@ -399,3 +399,22 @@ fn copying_an_item_cell_and_its_json_reaches_the_tmux_clipboard() {
     assert_eq!(json["id"], "simple-1");
     tmux.keys(&["q"]);
 }
+
+/// Mouse events reach the console as SGR sequences: a click on a tab focuses its pane, the
+/// wheel moves the cursor, a click selects a row.
+#[test]
+fn sgr_mouse_events_focus_tabs_scroll_and_select_rows() {
+    let dir = testkit::temp_dir();
+    let pkg = testkit::package::full_package(dir.path());
+    let tmux = console(dir.path(), &quote(&pkg));
+    tmux.wait_for("row 1/3");
+    // SGR: ESC [ < button ; column ; row M, 1-based. Button 65 is the wheel down.
+    tmux.type_text("\x1b[<65;10;6M");
+    tmux.wait_for("row 3/3");
+    tmux.type_text("\x1b[<0;10;5M");
+    tmux.wait_for("row 2/3");
+    // The "3 Lock" tab starts at column 30 (1-based 31).
+    tmux.type_text("\x1b[<0;33;1M");
+    tmux.wait_for("3 rows · ");
+    tmux.keys(&["q"]);
+}

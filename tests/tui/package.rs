@@ -830,3 +830,50 @@ mod pause {
         assert_eq!(m.status.unwrap().text, "nothing streams here to pause");
     }
 }
+
+mod mouse {
+    use super::*;
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+
+    fn at(kind: MouseEventKind, column: u16, row: u16) -> Msg {
+        Msg::Mouse(MouseEvent {
+            kind,
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    }
+
+    #[test]
+    fn the_wheel_scrolls_a_click_selects_a_row_or_a_tab_and_ctrl_o_turns_it_off() {
+        let mut m = model(100, 30);
+        let g = start_load(&mut m);
+        feed(&mut m, g, &demo_batches(20, 20));
+        update(&mut m, Msg::Command(Command::FocusItems));
+        update(&mut m, at(MouseEventKind::ScrollDown, 10, 10));
+        assert_eq!(m.items.cursor, 3);
+        update(&mut m, at(MouseEventKind::ScrollUp, 10, 10));
+        assert_eq!(m.items.cursor, 0);
+        // Row 3 is the first item (tabs, summary, header above it): row 8 is the sixth.
+        update(&mut m, at(MouseEventKind::Down(MouseButton::Left), 10, 8));
+        assert_eq!(m.items.cursor, 5);
+        // A click on a tab focuses its pane.
+        update(&mut m, at(MouseEventKind::Down(MouseButton::Left), 32, 0));
+        assert_eq!(m.focus, stacpkg::tui::command::PaneId::Lock);
+        // ctrl-o: off, and events are ignored; the effect switches the terminal's reporting.
+        let effects = update(
+            &mut m,
+            Msg::Key(crossterm::event::KeyEvent::new(
+                KeyCode::Char('o'),
+                KeyModifiers::CONTROL,
+            )),
+        );
+        assert!(
+            matches!(effects.as_slice(), [Effect::Mouse(false)]),
+            "{effects:?}"
+        );
+        update(&mut m, Msg::Command(Command::FocusItems));
+        update(&mut m, at(MouseEventKind::ScrollDown, 10, 10));
+        assert_eq!(m.items.cursor, 5);
+    }
+}
