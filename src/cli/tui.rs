@@ -1,21 +1,21 @@
 //! `stacpkg tui` (and bare `stacpkg` on a terminal): the operator console.
 
 use super::runtime::{runtime, Threads};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 use clap::Args;
 
 use super::{UsageError, EXIT_OK};
 
 /// Open the operator console (a terminal UI)
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct TuiArgs {
     /// What to open: a local NDJSON, JSON or GeoParquet items file, an asset-lock Parquet file,
     /// or a package directory (its items and its lock)
     source: Option<String>,
-    /// Draw at most this many frames a second (lower it on a slow SSH link)
-    #[arg(long, default_value_t = stacpkg::tui::app::DEFAULT_FPS, value_parser = clap::value_parser!(u32).range(1..=240))]
-    fps: u32,
+    /// Draw at most this many frames a second (lower it on a slow SSH link) [default: `fps` in config.toml, else 30]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=240))]
+    fps: Option<u32>,
     /// Open the bundled demo catalogue, its assets served on 127.0.0.1 (no network needed)
     #[arg(long, conflicts_with = "source")]
     demo: bool,
@@ -25,24 +25,37 @@ pub struct TuiArgs {
     /// Leave the mouse to the terminal (its own text selection); ctrl-o toggles it in the console
     #[arg(long)]
     no_mouse: bool,
-}
-
-impl Default for TuiArgs {
-    fn default() -> Self {
-        TuiArgs {
-            source: None,
-            fps: stacpkg::tui::app::DEFAULT_FPS,
-            demo: false,
-            read_only: false,
-            no_mouse: false,
-        }
-    }
+    /// Print the effective settings (config.toml, flags) and where they come from, then exit
+    #[arg(long, conflicts_with = "print_keys")]
+    print_config: bool,
+    /// Print every key binding (the defaults patched by keymap.json), then exit
+    #[arg(long)]
+    print_keys: bool,
 }
 
 /// Runs the console; refuses (exit 2) when stdout is not a terminal. Ended by a signal or a
 /// closed terminal (after restoring it), it exits 128 + the signal's number: 129 SIGHUP or
 /// the terminal gone, 130 SIGINT, 143 SIGTERM.
 pub fn run(args: TuiArgs) -> anyhow::Result<u8> {
+    let options = stacpkg::tui::Options {
+        source: args.source,
+        fps: args.fps,
+        demo: args.demo,
+        read_only: args.read_only,
+        mouse: !args.no_mouse,
+    };
+    if args.print_config || args.print_keys {
+        let text = if args.print_keys {
+            stacpkg::tui::print_keys()?
+        } else {
+            stacpkg::tui::print_config(&options)?
+        };
+        let mut out = std::io::stdout().lock();
+        out.write_all(text.as_bytes())
+            .and_then(|()| out.flush())
+            .map_err(|e| stacpkg::Error::io("stdout", e))?;
+        return Ok(EXIT_OK);
+    }
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(UsageError(
             "the console needs a terminal on stdin and stdout; run it in a terminal, or use the \
@@ -51,13 +64,6 @@ pub fn run(args: TuiArgs) -> anyhow::Result<u8> {
         )
         .into());
     }
-    let options = stacpkg::tui::Options {
-        source: args.source,
-        fps: args.fps,
-        demo: args.demo,
-        read_only: args.read_only,
-        mouse: !args.no_mouse,
-    };
     let ended = stacpkg::tui::run(options, runtime(Threads::Workers(2))?)?;
     Ok(ended.map_or(EXIT_OK, stacpkg::tui::terminal::Signal::exit_code))
 }

@@ -27,12 +27,56 @@ pub struct Config {
     /// Take mouse events (default: yes).
     #[serde(default)]
     pub mouse: Option<bool>,
+    /// `dark`, `light`, `mono` or `auto` (default; `NO_COLOR` and `STACPKG_THEME` win).
+    #[serde(default)]
+    pub theme: Option<String>,
+    /// Frames per second at most (`--fps` wins).
+    #[serde(default)]
+    pub fps: Option<u32>,
+    /// The search form's source when the console opens without one.
+    #[serde(default)]
+    pub default_endpoint: Option<String>,
+}
+
+impl Config {
+    /// Checks the values the types cannot (theme names, fps range); `path` names the file.
+    pub fn check(&self, path: &Path) -> anyhow::Result<()> {
+        let bad = |key: &str, why: String| {
+            anyhow::anyhow!("config {}: {key}: {why}; fix or remove it", path.display())
+        };
+        if let Some(t) = &self.theme {
+            crate::tui::theme::Theme::named(t).map_err(|e| bad("theme", e))?;
+        }
+        if let Some(fps) = self.fps {
+            if !(1..=240).contains(&fps) {
+                return Err(bad("fps", format!("{fps} is not in 1..=240")));
+            }
+        }
+        Ok(())
+    }
+
+    /// The effective settings as TOML (`stacpkg tui --print-config`).
+    pub fn to_toml(&self, fps: u32, mouse: bool, read_only: bool, theme: &str) -> String {
+        let list: Vec<String> = self
+            .protected_registries
+            .iter()
+            .map(|r| format!("{r:?}"))
+            .collect();
+        let mut out = format!(
+            "read_only = {read_only}\nmouse = {mouse}\ntheme = {theme:?}\nfps = {fps}\nprotected_registries = [{}]\n",
+            list.join(", ")
+        );
+        if let Some(e) = &self.default_endpoint {
+            out.push_str(&format!("default_endpoint = {e:?}\n"));
+        }
+        out
+    }
 }
 
 impl Config {
     /// Reads `path`; a missing file is the defaults, a broken one an error naming it.
     pub fn load(path: &Path) -> anyhow::Result<Config> {
-        match std::fs::read_to_string(path) {
+        let config: Config = match std::fs::read_to_string(path) {
             Ok(text) => toml::from_str(&text).map_err(|e| {
                 let why = e.message().trim().to_string();
                 let at = e
@@ -47,9 +91,11 @@ impl Config {
                     path.display()
                 )
             }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
             Err(e) => Err(anyhow::anyhow!("config {}: {e}", path.display())),
-        }
+        }?;
+        config.check(path)?;
+        Ok(config)
     }
 }
 

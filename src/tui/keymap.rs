@@ -340,6 +340,25 @@ impl Keymap {
         find(scope).or_else(|| find(Scope::GLOBAL))
     }
 
+    /// The bindings as text, one a line: scope, key, command name, description.
+    pub fn table(&self) -> String {
+        let mut out = String::new();
+        for b in &self.bindings {
+            let name = serde_json::to_value(b.command)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "{:<11} {:<10} {:<22} {}\n",
+                String::from(b.scope),
+                b.key.to_string(),
+                name,
+                b.command.description()
+            ));
+        }
+        out
+    }
+
     /// Every bound command, in table order (the command line knows them by name).
     pub fn commands(&self) -> Vec<Command> {
         self.bindings.iter().map(|b| b.command).collect()

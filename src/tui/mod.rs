@@ -60,8 +60,8 @@ use crate::demo;
 pub struct Options {
     /// A catalogue to open at once.
     pub source: Option<String>,
-    /// Frames per second at most.
-    pub fps: u32,
+    /// Frames per second at most (`None`: the config's, else [`app::DEFAULT_FPS`]).
+    pub fps: Option<u32>,
     /// Serve and open the bundled demo catalogue.
     pub demo: bool,
     /// Refuse every action that writes or sends (`--read-only`).
@@ -136,10 +136,43 @@ pub fn run(options: Options, runtime: tokio::runtime::Runtime) -> anyhow::Result
     tracing::info!("console starting; log at {}", log.display());
     let keymap = Keymap::load(&dirs.config.join("keymap.json"))?;
     let config = config::Config::load(&dirs.config.join("config.toml"))?;
-    let ended = runtime.block_on(run_async(options, dirs, keymap, config));
+    let theme = Theme::choose(config.theme.as_deref()).map_err(anyhow::Error::msg)?;
+    let ended = runtime.block_on(run_async(options, dirs, keymap, config, theme));
     // Blocking threads poll their tokens; one stuck in a read must not hold the exit up.
     runtime.shutdown_timeout(tasks::SHUTDOWN_DRAIN);
     ended
+}
+
+/// The effective settings, as `config.toml` would write them, after the files they come
+/// from (`stacpkg tui --print-config`).
+pub fn print_config(options: &Options) -> anyhow::Result<String> {
+    let dirs = Dirs::resolve()?;
+    let path = dirs.config.join("config.toml");
+    let config = config::Config::load(&path)?;
+    let theme = Theme::choose(config.theme.as_deref()).map_err(anyhow::Error::msg)?;
+    let theme = match theme.palette() {
+        theme::Palette::Dark => "dark",
+        theme::Palette::Light => "light",
+        theme::Palette::Mono => "mono",
+    };
+    let fps = options.fps.or(config.fps).unwrap_or(app::DEFAULT_FPS);
+    let mouse = options.mouse && config.mouse.unwrap_or(true);
+    let read_only = options.read_only || config.read_only;
+    Ok(format!(
+        "# settings: {}\n# keys: {}\n# state (log, history, clipboard fallback): {}\n{}",
+        path.display(),
+        dirs.config.join("keymap.json").display(),
+        dirs.state.display(),
+        config.to_toml(fps, mouse, read_only, theme)
+    ))
+}
+
+/// Every key binding in effect (the defaults patched by `keymap.json`), one a line:
+/// scope, key, command name, description (`stacpkg tui --print-keys`).
+pub fn print_keys() -> anyhow::Result<String> {
+    let dirs = Dirs::resolve()?;
+    let keymap = Keymap::load(&dirs.config.join("keymap.json"))?;
+    Ok(keymap.table())
 }
 
 /// How often the signal watcher checks that the terminal is still there (an ioctl each time):
@@ -231,6 +264,7 @@ async fn run_async(
     dirs: Dirs,
     keymap: Keymap,
     config: config::Config,
+    theme: Theme,
 ) -> anyhow::Result<Option<Signal>> {
     let demo = if options.demo {
         Some(demo::start(&dirs.state).await?)
@@ -243,7 +277,8 @@ async fn run_async(
     effects.clipboard = Some(clipboard::Route::detect(&dirs.state));
     let (mut terminal, guard) = terminal::enter().context("entering the terminal UI")?;
     let size = terminal.size()?;
-    let mut model = Model::new(keymap, Theme::from_env(), (size.width, size.height));
+    let mut model = Model::new(keymap, theme, (size.width, size.height));
+    let fps = options.fps.or(config.fps).unwrap_or(app::DEFAULT_FPS);
     model.search.history = search::history::read(&dirs.state);
     model.items.layouts = items::layout::read(&dirs.state);
     model.items.state_dir = Some(dirs.state.clone());
@@ -255,7 +290,14 @@ async fn run_async(
         terminal::set_mouse(true).context("turning the mouse on")?;
     }
     effects.is_terminal = true;
-    model.protected = config.protected_registries;
+    model.protected = config.protected_registries.clone();
+    if let Some(endpoint) = config
+        .default_endpoint
+        .clone()
+        .filter(|_| options.source.is_none())
+    {
+        model.search.form.source = endpoint;
+    }
     let source = demo
         .as_ref()
         .map(|d| d.items_path.display().to_string())
@@ -319,7 +361,7 @@ async fn run_async(
                 }
             }
         });
-    let result = app::run_loop(&mut model, &mut rx, &mut effects, options.fps, |model| {
+    let result = app::run_loop(&mut model, &mut rx, &mut effects, fps, |model| {
         crossterm::queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
         terminal.draw(|frame| {
             view::draw(frame, model);

@@ -7,4 +7,5 @@ mod enrich;
 mod inspect;
 mod items;
 mod oci;
+mod tui;
 mod tutorial;
