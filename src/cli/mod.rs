@@ -84,6 +84,9 @@ enum Command {
     /// Derive, convert, validate and relocate asset locks
     #[command(subcommand)]
     AssetLock(asset_lock::AssetLockCommand),
+    /// Check what this terminal gives the console (colours, clipboard, images, tmux, SSH) and
+    /// print the line that fixes each gap
+    Doctor,
 }
 
 /// A usage problem found after parsing (exit 2), e.g. a terminal where a pipe is needed.
@@ -117,6 +120,7 @@ pub fn main() -> ExitCode {
         Command::Push(args) => package::run_push(args),
         Command::Pull(args) => package::run_pull(args),
         Command::AssetLock(cmd) => asset_lock::run(cmd),
+        Command::Doctor => tui::run_doctor(),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -33,6 +33,17 @@ pub struct TuiArgs {
     print_keys: bool,
 }
 
+/// Runs `stacpkg doctor`: the report on stdout, exit 0 (a gap is information, not a failure).
+pub fn run_doctor() -> anyhow::Result<u8> {
+    use stacpkg::tui::doctor;
+    let text = doctor::render(&doctor::checks(&doctor::Env::current()));
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| stacpkg::Error::io("stdout", e))?;
+    Ok(EXIT_OK)
+}
+
 /// Runs the console; refuses (exit 2) when stdout is not a terminal. Ended by a signal or a
 /// closed terminal (after restoring it), it exits 128 + the signal's number: 129 SIGHUP or
 /// the terminal gone, 130 SIGINT, 143 SIGTERM.

@@ -17,6 +17,7 @@ pub mod clipboard;
 pub mod cmdline;
 pub mod command;
 pub mod config;
+pub mod doctor;
 pub mod keymap;
 pub mod line;
 pub mod model;

@@ -76,3 +76,25 @@ fn print_keys_lists_every_binding_with_its_command_name() {
     assert!(has("package", "p", "push_package"), "{text}");
     assert!(has("global", "y", "copy_value"), "{text}");
 }
+
+#[test]
+fn doctor_outside_tmux_reports_the_terminal_and_exits_0() {
+    let out = stacpkg()
+        .env_remove("TMUX")
+        .env_remove("NO_COLOR")
+        .env_remove("SSH_CONNECTION")
+        .env_remove("SSH_TTY")
+        .env("TERM", "xterm")
+        .env("COLORTERM", "")
+        .arg("doctor")
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        text.contains("✗ colours              basic (xterm)"),
+        "{text}"
+    );
+    assert!(text.contains("fix: export TERM=xterm-256color"), "{text}");
+    assert!(text.contains("✓ tmux                 no"), "{text}");
+    assert!(text.contains("✓ ssh                  no"), "{text}");
+}

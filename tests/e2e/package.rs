@@ -418,3 +418,21 @@ fn sgr_mouse_events_focus_tabs_scroll_and_select_rows() {
     tmux.wait_for("3 rows · ");
     tmux.keys(&["q"]);
 }
+
+/// `stacpkg doctor` inside tmux reads tmux's own options: with `set-clipboard off` it says
+/// copies go to a file, and prints the line that fixes it.
+#[test]
+fn doctor_inside_tmux_names_the_clipboard_fix() {
+    let dir = testkit::temp_dir();
+    let report = dir.path().join("doctor.txt");
+    let tmux = Tmux::start(&format!(
+        "tmux set-option -g set-clipboard off; {} doctor > {}; echo DONE; sleep 60",
+        quote(&testkit::stacpkg_path()),
+        quote(&report)
+    ));
+    tmux.wait_for("DONE");
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(text.contains("✗ clipboard"), "{text}");
+    assert!(text.contains("fix: set -g set-clipboard on"), "{text}");
+    assert!(text.contains("✓ tmux                 yes"), "{text}");
+}
