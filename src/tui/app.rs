@@ -40,6 +40,8 @@ pub struct Effects {
     pub clipboard: Option<clipboard::Route>,
     /// A real terminal is attached (headless tests have none: terminal effects are skipped).
     pub is_terminal: bool,
+    /// How long runs notify an operator who looks elsewhere.
+    pub notify: super::config::Notify,
 }
 
 impl Effects {
@@ -50,6 +52,7 @@ impl Effects {
             state_dir,
             clipboard: None,
             is_terminal: false,
+            notify: super::config::Notify::default(),
         }
     }
 
@@ -64,6 +67,14 @@ impl Effects {
             Effect::Package(e) => panes::package::jobs::start(tasks, self.state_dir.as_deref(), e),
             Effect::WriteFile(request) => write::start(tasks, request),
             Effect::Complete(line) => cmdline::complete::start(tasks, line),
+            Effect::Notify(text) => {
+                use std::io::Write;
+                let seq = self.notify.sequence(&text);
+                if self.is_terminal && !seq.is_empty() {
+                    let mut out = io::stdout();
+                    let _ = out.write_all(seq.as_bytes()).and_then(|()| out.flush());
+                }
+            }
             Effect::Mouse(on) => {
                 if self.is_terminal {
                     if let Err(e) = super::terminal::set_mouse(on) {

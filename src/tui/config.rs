@@ -36,6 +36,37 @@ pub struct Config {
     /// The search form's source when the console opens without one.
     #[serde(default)]
     pub default_endpoint: Option<String>,
+    /// How a long run that ends while the terminal is not focused says so.
+    #[serde(default)]
+    pub notify: Option<Notify>,
+}
+
+/// How a long run tells an operator who looks elsewhere that it ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Notify {
+    /// The terminal bell (BEL) — tmux and most terminals flag the window.
+    #[default]
+    Bell,
+    /// A desktop notification by OSC 9 (iTerm2, WezTerm, kitty, Windows Terminal).
+    Osc9,
+    /// A desktop notification by OSC 777 (urxvt, foot, some VTE terminals).
+    Osc777,
+    /// Nothing.
+    Off,
+}
+
+impl Notify {
+    /// The bytes that notify with `text` (empty for off).
+    pub fn sequence(self, text: &str) -> String {
+        let text: String = text.chars().filter(|c| !c.is_control()).collect();
+        match self {
+            Notify::Bell => "\x07".to_string(),
+            Notify::Osc9 => format!("\x1b]9;{text}\x1b\\"),
+            Notify::Osc777 => format!("\x1b]777;notify;stacpkg;{text}\x1b\\"),
+            Notify::Off => String::new(),
+        }
+    }
 }
 
 impl Config {
@@ -69,6 +100,13 @@ impl Config {
         if let Some(e) = &self.default_endpoint {
             out.push_str(&format!("default_endpoint = {e:?}\n"));
         }
+        let notify = match self.notify.unwrap_or_default() {
+            Notify::Bell => "bell",
+            Notify::Osc9 => "osc9",
+            Notify::Osc777 => "osc777",
+            Notify::Off => "off",
+        };
+        out.push_str(&format!("notify = {notify:?}\n"));
         out
     }
 }

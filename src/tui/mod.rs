@@ -191,6 +191,8 @@ pub fn event_msg(event: Option<std::io::Result<Event>>) -> Option<Msg> {
         Some(Ok(Event::Resize(width, height))) => Some(Msg::Resized { width, height }),
         Some(Ok(Event::Paste(text))) => Some(Msg::Paste(text)),
         Some(Ok(Event::Mouse(m))) => Some(Msg::Mouse(m)),
+        Some(Ok(Event::FocusGained)) => Some(Msg::Focus(true)),
+        Some(Ok(Event::FocusLost)) => Some(Msg::Focus(false)),
         Some(Ok(_)) => None,
         Some(Err(e)) => {
             tracing::info!("terminal events failed ({e}): leaving as on a hangup");
@@ -291,6 +293,7 @@ async fn run_async(
         terminal::set_mouse(true).context("turning the mouse on")?;
     }
     effects.is_terminal = true;
+    effects.notify = config.notify.clone().unwrap_or_default();
     model.protected = config.protected_registries.clone();
     if let Some(endpoint) = config
         .default_endpoint

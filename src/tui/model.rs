@@ -235,6 +235,8 @@ pub struct Model {
     pub activity: ActivityLog,
     /// Mouse events are taken (the wheel scrolls, a click selects).
     pub mouse: bool,
+    /// The terminal has the focus (as its focus reports say; assumed until told otherwise).
+    pub is_focused: bool,
     /// Refuse every action that writes or sends (`--read-only`, or `read_only` in `config.toml`).
     pub read_only: bool,
     /// Registry prefixes (`host[:port][/repo…]`) whose pushes want the tag typed.
@@ -290,6 +292,7 @@ impl Model {
             activity: ActivityLog::default(),
             read_only: false,
             mouse: true,
+            is_focused: true,
             protected: Vec::new(),
             command_history: Vec::new(),
             command_cursor: None,

@@ -26,6 +26,8 @@ pub enum Msg {
     Command(Command),
     /// A key the keymap resolves (or a text input consumes).
     Key(KeyEvent),
+    /// The terminal gained (`true`) or lost the focus.
+    Focus(bool),
     /// A mouse event (wheel, click).
     Mouse(crossterm::event::MouseEvent),
     /// Text pasted into the terminal (bracketed paste): one event, however long.
@@ -103,6 +105,8 @@ pub enum Effect {
     Copy(String),
     /// Turn the terminal's mouse reporting on or off.
     Mouse(bool),
+    /// Tell the operator, away in another window, that a long run ended (bell or OSC 9/777).
+    Notify(String),
     /// Panic inside a task.
     PanicInTask,
     /// Leave the loop (tasks are cancelled and drained).

@@ -24,16 +24,29 @@ use super::write;
 /// Applies one message (and keeps the activity log in step with the runs it moved).
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     let before = watch::before(model);
-    let effects = dispatch(model, msg);
+    let mut effects = dispatch(model, msg);
     watch::after(model, before, &effects);
+    for (what, outcome, secs) in std::mem::take(&mut model.activity.ended) {
+        if !model.is_focused && secs >= NOTIFY_AFTER_SECS {
+            effects.push(Effect::Notify(format!("stacpkg: {what}: {outcome}")));
+        }
+    }
     effects
 }
+
+/// A run at least this long that ends while the terminal is not focused rings (seconds).
+pub const NOTIFY_AFTER_SECS: f64 = 10.0;
 
 fn dispatch(model: &mut Model, msg: Msg) -> Vec<Effect> {
     model.is_dirty = true;
     match msg {
         Msg::Command(c) => command(model, c),
         Msg::Key(key) => key_event(model, key),
+        Msg::Focus(focused) => {
+            model.is_focused = focused;
+            model.is_dirty = false;
+            vec![]
+        }
         Msg::Mouse(e) => match mouse::event(model, e) {
             Some(commands) => {
                 let mut effects = Vec::new();

@@ -877,3 +877,81 @@ mod mouse {
         assert_eq!(m.items.cursor, 5);
     }
 }
+
+mod notify {
+    use super::*;
+    use stacpkg::tui::panes::lock::{LockEntry, LockMsg};
+
+    fn derive_for(m: &mut Model, secs: f64) -> Vec<Effect> {
+        let g = start_load(m);
+        feed(m, g, &demo_batches(2, 2));
+        update(
+            m,
+            Msg::Items(ItemsMsg::Done {
+                generation: g,
+                elapsed_secs: 0.1,
+            }),
+        );
+        update(m, Msg::Command(Command::FocusItems));
+        let effects = update(m, key('d'));
+        let Some(Effect::Lock(stacpkg::tui::panes::lock::LockEffect::Derive {
+            generation, ..
+        })) = effects.last()
+        else {
+            panic!("{effects:?}");
+        };
+        let generation = *generation;
+        update(
+            m,
+            Msg::Lock(LockMsg::Started {
+                generation,
+                total: 1,
+            }),
+        );
+        let rows = vec![LockEntry {
+            row: lock_rows(1).remove(0),
+            error: None,
+        }];
+        update(
+            m,
+            Msg::Lock(LockMsg::Rows {
+                generation,
+                rows,
+                elapsed_secs: secs,
+            }),
+        );
+        update(
+            m,
+            Msg::Lock(LockMsg::Done {
+                generation,
+                elapsed_secs: secs,
+            }),
+        )
+    }
+
+    #[test]
+    fn a_long_run_ending_while_the_terminal_is_unfocused_notifies() {
+        let mut m = model(100, 30);
+        update(&mut m, Msg::Focus(false));
+        let effects = derive_for(&mut m, 12.0);
+        assert!(
+            effects.iter().any(
+                |e| matches!(e, Effect::Notify(t) if t.contains("derive") && t.ends_with(": done"))
+            ),
+            "{effects:?}"
+        );
+    }
+
+    #[test]
+    fn a_short_run_or_a_focused_terminal_does_not() {
+        let mut m = model(100, 30);
+        update(&mut m, Msg::Focus(false));
+        assert!(!derive_for(&mut m, 2.0)
+            .iter()
+            .any(|e| matches!(e, Effect::Notify(_))));
+        let mut m = model(100, 30);
+        assert!(!derive_for(&mut m, 12.0)
+            .iter()
+            .any(|e| matches!(e, Effect::Notify(_))));
+    }
+}

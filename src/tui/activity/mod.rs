@@ -112,6 +112,8 @@ pub struct ActivityLog {
     pub lock_path: Option<std::path::PathBuf>,
     /// The flags of the relocation being started.
     pub relocate_flags: Option<String>,
+    /// Runs that ended since the core last looked: (what, outcome, seconds), for notices.
+    pub ended: Vec<(String, String, f64)>,
 }
 
 impl ActivityLog {
@@ -166,7 +168,16 @@ impl ActivityLog {
     pub fn finish(&mut self, kind: ActivityKind, generation: u64, outcome: Outcome) {
         if let Some(a) = self.get_mut(kind, generation) {
             if a.outcome.is_running() {
+                let word = match &outcome {
+                    Outcome::Done(_) => "done",
+                    Outcome::Failed(_) => "failed",
+                    Outcome::Cancelled(_) => "cancelled",
+                    Outcome::Running => "running",
+                };
+                let what = format!("{} {}", a.kind.word(), a.target);
+                let secs = a.elapsed_secs;
                 a.outcome = outcome;
+                self.ended.push((what, word.to_string(), secs));
             }
         }
     }
