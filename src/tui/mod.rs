@@ -293,7 +293,7 @@ async fn run_async(
         terminal::set_mouse(true).context("turning the mouse on")?;
     }
     effects.is_terminal = true;
-    effects.notify = config.notify.clone().unwrap_or_default();
+    effects.notify = config.notify.unwrap_or_default();
     model.protected = config.protected_registries.clone();
     if let Some(endpoint) = config
         .default_endpoint
