@@ -170,6 +170,8 @@ pub enum Command {
     EnrichItems,
     /// Copy the value under the cursor (a cell, an href, a digest) to the local clipboard.
     CopyValue,
+    /// Copy the id of the item (or the lock row's / result's item) under the cursor.
+    CopyId,
     /// Copy the row under the cursor as JSON (an item's STAC JSON, a lock row, a result).
     CopyJson,
     /// Copy the `stacpkg …` line of the last action.
@@ -239,6 +241,7 @@ impl Command {
             Command::EnrichItems => "enrich items",
             Command::CopyValue => "copy value",
             Command::CopyJson => "copy as JSON",
+            Command::CopyId => "copy item id",
             Command::CopyCommand => "copy last CLI line",
             Command::TogglePause => "pause / resume",
             Command::ToggleMouse => "mouse on / off",

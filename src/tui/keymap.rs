@@ -181,6 +181,7 @@ const DEFAULTS: &[(Scope, &str, Command)] = &[
     (Scope::GLOBAL, "L", Command::ShowCommandLog),
     (Scope::GLOBAL, "y", Command::CopyValue),
     (Scope::GLOBAL, "Y", Command::CopyJson),
+    (Scope::GLOBAL, "I", Command::CopyId),
     (Scope::GLOBAL, "C", Command::CopyCommand),
     (Scope::GLOBAL, "P", Command::TogglePause),
     (Scope::GLOBAL, "ctrl-o", Command::ToggleMouse),

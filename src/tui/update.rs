@@ -318,6 +318,27 @@ pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
                 }
             }
         }
+        Command::CopyId => {
+            let id = match model.focus {
+                PaneId::Items => model.items.cursor_id.clone(),
+                PaneId::Lock => model.lock.current().map(|e| e.row.item_id.clone()),
+                PaneId::Validation => model.validation.current().and_then(|e| {
+                    model
+                        .lock
+                        .entries
+                        .get(e.index)
+                        .map(|l| l.row.item_id.clone())
+                }),
+                PaneId::Search | PaneId::Package => None,
+            };
+            match id {
+                Some(id) => vec![Effect::Copy(id)],
+                None => {
+                    model.say("no item under the cursor here", true);
+                    vec![]
+                }
+            }
+        }
         Command::CopyCommand => match model.activity.commands().last() {
             Some(a) => vec![Effect::Copy(a.cli.clone().unwrap_or_default())],
             None => {

@@ -393,6 +393,13 @@ fn copying_an_item_cell_and_its_json_reaches_the_tmux_clipboard() {
     };
     let cell = buffer(&tmux);
     assert!(!cell.is_empty() && !cell.contains('\n'), "{cell:?}");
+    // I: the item's id.
+    tmux.keys(&["I"]);
+    let limit = std::time::Instant::now() + Duration::from_secs(30);
+    while buffer(&tmux) != "simple-1" {
+        assert!(std::time::Instant::now() < limit, "{:?}", buffer(&tmux));
+        std::thread::sleep(Duration::from_millis(100));
+    }
     tmux.keys(&["Y"]);
     tmux.wait_for_absent(&format!("copied {} bytes", cell.len()));
     let json: serde_json::Value = serde_json::from_str(&buffer(&tmux)).unwrap();
