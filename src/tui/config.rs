@@ -39,6 +39,12 @@ pub struct Config {
     /// How a long run that ends while the terminal is not focused says so.
     #[serde(default)]
     pub notify: Option<Notify>,
+    /// Push and pull targets offered by the prompts (↑/↓), before the remembered ones.
+    #[serde(default)]
+    pub registries: Vec<String>,
+    /// Key bindings, applied after `keymap.json`: `[[keymap]]` tables of key, command, scope.
+    #[serde(default)]
+    pub keymap: Vec<crate::tui::keymap::FileBinding>,
 }
 
 /// How a long run tells an operator who looks elsewhere that it ended.
@@ -78,6 +84,8 @@ impl Config {
         if let Some(t) = &self.theme {
             crate::tui::theme::Theme::named(t).map_err(|e| bad("theme", e))?;
         }
+        let mut keys = crate::tui::keymap::Keymap::default();
+        keys.patch(&self.keymap).map_err(|e| bad("keymap", e))?;
         if let Some(fps) = self.fps {
             if !(1..=240).contains(&fps) {
                 return Err(bad("fps", format!("{fps} is not in 1..=240")));

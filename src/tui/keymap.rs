@@ -266,13 +266,17 @@ struct KeymapFile {
     bindings: Vec<FileBinding>,
 }
 
-#[derive(Debug, Deserialize)]
+/// One binding of a keymap file or of `[[keymap]]` in `config.toml`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct FileBinding {
-    key: String,
-    command: Command,
+pub struct FileBinding {
+    /// The key, as written (`x`, `ctrl-o`, `f2`).
+    pub key: String,
+    /// The command's snake_case name.
+    pub command: Command,
+    /// `global` (default) or a pane's name.
     #[serde(default = "global")]
-    scope: Scope,
+    pub scope: Scope,
 }
 
 fn global() -> Scope {
@@ -316,7 +320,12 @@ impl Keymap {
     /// Applies a user keymap document (`{"bindings": [{"key", "command", "scope"}]}`).
     pub fn patch_json(&mut self, text: &str) -> Result<(), String> {
         let file: KeymapFile = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        for b in file.bindings {
+        self.patch(&file.bindings)
+    }
+
+    /// Applies bindings: each replaces what its key did in its scope.
+    pub fn patch(&mut self, bindings: &[FileBinding]) -> Result<(), String> {
+        for b in bindings.iter().cloned() {
             let key = KeySpec::parse(&b.key)?;
             self.bindings
                 .retain(|old| !(old.key == key && old.scope == b.scope));

@@ -135,8 +135,9 @@ pub fn run(options: Options, runtime: tokio::runtime::Runtime) -> anyhow::Result
     let dirs = Dirs::resolve()?;
     let log = init_file_log(&dirs)?;
     tracing::info!("console starting; log at {}", log.display());
-    let keymap = Keymap::load(&dirs.config.join("keymap.json"))?;
+    let mut keymap = Keymap::load(&dirs.config.join("keymap.json"))?;
     let config = config::Config::load(&dirs.config.join("config.toml"))?;
+    keymap.patch(&config.keymap).map_err(anyhow::Error::msg)?;
     let theme = Theme::choose(config.theme.as_deref()).map_err(anyhow::Error::msg)?;
     let ended = runtime.block_on(run_async(options, dirs, keymap, config, theme));
     // Blocking threads poll their tokens; one stuck in a read must not hold the exit up.
@@ -172,7 +173,9 @@ pub fn print_config(options: &Options) -> anyhow::Result<String> {
 /// scope, key, command name, description (`stacpkg tui --print-keys`).
 pub fn print_keys() -> anyhow::Result<String> {
     let dirs = Dirs::resolve()?;
-    let keymap = Keymap::load(&dirs.config.join("keymap.json"))?;
+    let mut keymap = Keymap::load(&dirs.config.join("keymap.json"))?;
+    let config = config::Config::load(&dirs.config.join("config.toml"))?;
+    keymap.patch(&config.keymap).map_err(anyhow::Error::msg)?;
     Ok(keymap.table())
 }
 
@@ -285,7 +288,11 @@ async fn run_async(
     model.search.history = search::history::read(&dirs.state);
     model.items.layouts = items::layout::read(&dirs.state);
     model.items.state_dir = Some(dirs.state.clone());
-    model.package.targets = panes::package::jobs::read_targets(&dirs.state);
+    let mut targets = config.registries.clone();
+    targets.extend(panes::package::jobs::read_targets(&dirs.state));
+    for t in targets {
+        model.package.remember_target(&t);
+    }
     model.command_history = cmdline::read_history(&dirs.state);
     model.read_only = options.read_only || config.read_only;
     model.mouse = options.mouse && config.mouse.unwrap_or(true);

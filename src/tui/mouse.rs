@@ -38,19 +38,31 @@ pub fn tab_at(x: u16) -> Option<PaneId> {
     None
 }
 
-/// What a mouse event does: commands for the core to apply (`None`: nothing).
-pub fn event(model: &mut Model, e: MouseEvent) -> Option<Vec<Command>> {
+/// What a mouse event comes to, for the core to apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// These commands, in order (the wheel's steps, a click's moves).
+    Commands(Command, usize),
+    /// A click on the items header at this column: sort by the column there.
+    SortAt(u16),
+}
+
+/// What a mouse event does (`None`: nothing).
+pub fn event(model: &mut Model, e: MouseEvent) -> Option<Action> {
     if !model.mouse || model.input.is_some() {
         return None;
     }
-    let wheel = |c: Command| Some(vec![c; WHEEL_ROWS as usize]);
+    let wheel = |c: Command| Some(Action::Commands(c, WHEEL_ROWS as usize));
     match e.kind {
         MouseEventKind::ScrollUp => wheel(Command::Up),
         MouseEventKind::ScrollDown => wheel(Command::Down),
         MouseEventKind::Down(MouseButton::Left) if model.popup.is_none() => {
             if e.row == 0 {
                 let pane = tab_at(e.column)?;
-                return Some(vec![focus_command(pane)]);
+                return Some(Action::Commands(focus_command(pane), 1));
+            }
+            if model.focus == PaneId::Items && e.row == 2 {
+                return Some(Action::SortAt(e.column));
             }
             let first = first_row(model.focus)?;
             let clicked = usize::from(e.row.checked_sub(first)?);
@@ -78,7 +90,7 @@ pub fn event(model: &mut Model, e: MouseEvent) -> Option<Vec<Command>> {
             } else {
                 Command::Down
             };
-            Some(vec![step; delta.unsigned_abs()])
+            Some(Action::Commands(step, delta.unsigned_abs()))
         }
         _ => None,
     }

@@ -48,13 +48,14 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::Mouse(e) => match mouse::event(model, e) {
-            Some(commands) => {
+            Some(mouse::Action::Commands(c, times)) => {
                 let mut effects = Vec::new();
-                for c in commands {
+                for _ in 0..times {
                     effects.extend(command(model, c));
                 }
                 effects
             }
+            Some(mouse::Action::SortAt(x)) => items::update::click_header(model, x),
             None => {
                 model.is_dirty = false;
                 vec![]

@@ -98,3 +98,32 @@ fn doctor_outside_tmux_reports_the_terminal_and_exits_0() {
     assert!(text.contains("✓ tmux                 no"), "{text}");
     assert!(text.contains("✓ ssh                  no"), "{text}");
 }
+
+#[test]
+fn keymap_tables_in_the_config_patch_the_keys_and_a_bad_one_is_named() {
+    let dir = temp_dir();
+    write_temp(
+        dir.path(),
+        "config.toml",
+        "[[keymap]]\nkey = \"f5\"\ncommand = \"validate_lock\"\nscope = \"lock\"\n",
+    );
+    let out = tui(dir.path(), &["--print-keys"]).success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        text.lines()
+            .any(|l| l.split_whitespace().take(3).collect::<Vec<_>>()
+                == ["lock", "f5", "validate_lock"]),
+        "{text}"
+    );
+    write_temp(
+        dir.path(),
+        "config.toml",
+        "[[keymap]]\nkey = \"hyper-x\"\ncommand = \"quit\"\n",
+    );
+    let out = tui(dir.path(), &["--print-keys"]).failure().code(1);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        err.contains("config.toml: keymap: unknown key \"hyper-x\""),
+        "{err}"
+    );
+}

@@ -857,6 +857,17 @@ mod mouse {
         // Row 3 is the first item (tabs, summary, header above it): row 8 is the sixth.
         update(&mut m, at(MouseEventKind::Down(MouseButton::Left), 10, 8));
         assert_eq!(m.items.cursor, 5);
+        // A click on a header sorts by that column (the header is the screen's third row).
+        let screen = render(&m);
+        let header = screen.lines().nth(2).unwrap();
+        let x = header.find("gsd").expect(header);
+        // The rendered line starts with a quote.
+        let x = header[..x].chars().count() as u16 - 1;
+        update(&mut m, at(MouseEventKind::Down(MouseButton::Left), x, 2));
+        assert_eq!(
+            m.items.sort.as_ref().map(|s| s.column.as_str()),
+            Some("gsd")
+        );
         // A click on a tab focuses its pane.
         update(&mut m, at(MouseEventKind::Down(MouseButton::Left), 32, 0));
         assert_eq!(m.focus, stacpkg::tui::command::PaneId::Lock);

@@ -390,3 +390,30 @@ pub fn copy_text(model: &Model, json: bool) -> Option<String> {
         r.row as usize,
     ))
 }
+
+/// A click on the items table's header at column `x`: selects that column and sorts by it
+/// (as `s` does: again reverses, a third time unsorts). The layout is the view's own
+/// ([`super::columns::fit`]): a mark cell, the id, then the drawn columns, one cell apart.
+pub fn click_header(model: &mut Model, x: u16) -> Vec<Effect> {
+    let items = &model.items;
+    let visible = items.visible_columns();
+    let widths: Vec<_> = visible.iter().map(|n| items.profile.width(n)).collect();
+    let cursor = items.column_cursor.min(widths.len().saturating_sub(1));
+    let fit = super::columns::fit(
+        model.size.0 as usize,
+        items.profile.width("id"),
+        &widths,
+        cursor,
+    );
+    let mut left = 1 + 1 + fit.id + 1;
+    let x = usize::from(x);
+    for (index, width) in fit.shown {
+        if (left..left + width).contains(&x) {
+            model.items.column_cursor = index;
+            return command(model, Command::Sort);
+        }
+        left += width + 1;
+    }
+    model.is_dirty = false;
+    vec![]
+}
