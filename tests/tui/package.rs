@@ -966,3 +966,54 @@ mod notify {
             .any(|e| matches!(e, Effect::Notify(_))));
     }
 }
+
+mod themes {
+    use stacpkg::tui::theme::{Role, Theme};
+
+    const ROLES: [Role; 15] = [
+        Role::Normal,
+        Role::Dim,
+        Role::Info,
+        Role::Header,
+        Role::HeaderSelected,
+        Role::RowSelected,
+        Role::RowMarked,
+        Role::Key,
+        Role::TabActive,
+        Role::TabInactive,
+        Role::Good,
+        Role::Warn,
+        Role::Bad,
+        Role::Popup,
+        Role::Input,
+    ];
+
+    /// Every role's style in each theme, as a table: a change of palette is a reviewed diff.
+    #[test]
+    fn each_theme_styles_every_role() {
+        for (name, theme) in [
+            ("dark", Theme::colour()),
+            ("light", Theme::light()),
+            ("mono", Theme::mono()),
+        ] {
+            let table: String = ROLES
+                .iter()
+                .map(|r| {
+                    let s = theme.style(*r);
+                    format!(
+                        "{:<15} fg={:<12} mods={:?}\n",
+                        format!("{r:?}"),
+                        format!("{:?}", s.fg),
+                        s.add_modifier
+                    )
+                })
+                .collect();
+            insta::assert_snapshot!(format!("theme_{name}"), table);
+            // The selected row is visible on any background: reversed, whatever the colours.
+            assert!(theme
+                .style(Role::RowSelected)
+                .add_modifier
+                .contains(ratatui::style::Modifier::REVERSED));
+        }
+    }
+}
