@@ -443,3 +443,45 @@ fn doctor_inside_tmux_names_the_clipboard_fix() {
     assert!(text.contains("fix: set -g set-clipboard on"), "{text}");
     assert!(text.contains("✓ tmux                 yes"), "{text}");
 }
+
+/// `NO_COLOR=1` (set by the test console) draws without a single colour escape.
+#[test]
+fn no_color_means_no_colour_escapes() {
+    let dir = testkit::temp_dir();
+    let pkg = testkit::package::full_package(dir.path());
+    let tmux = console(dir.path(), &quote(&pkg));
+    tmux.wait_for("simple-1");
+    let out = std::process::Command::new("tmux")
+        .args(["-L", &tmux.socket, "capture-pane", "-p", "-e"])
+        .output()
+        .unwrap();
+    let screen = String::from_utf8_lossy(&out.stdout).into_owned();
+    // SGR colour parameters: 30–38, 90–97 foreground, backgrounds alike (39 and 49 only reset
+    // to the terminal's default, which tmux writes after every run).
+    let colour = first_colour(&screen);
+    assert!(colour.is_none(), "colour escape {colour:?} in {screen:?}");
+    tmux.keys(&["q"]);
+}
+
+/// The first SGR sequence of `text` that sets a colour, if any.
+fn first_colour(text: &str) -> Option<String> {
+    let mut rest = text;
+    while let Some(i) = rest.find("\x1b[") {
+        let tail = &rest[i + 2..];
+        let end = tail.find('m')?;
+        let params = &tail[..end];
+        if params.chars().all(|c| c.is_ascii_digit() || c == ';') {
+            let colour = params.split(';').any(|p| {
+                matches!(
+                    p.parse::<u16>(),
+                    Ok(30..=38 | 40..=48 | 90..=97 | 100..=107)
+                )
+            });
+            if colour {
+                return Some(params.to_string());
+            }
+        }
+        rest = &tail[end..];
+    }
+    None
+}
