@@ -283,6 +283,16 @@ async fn run_async(
     effects.clipboard = Some(clipboard::Route::detect(&dirs.state));
     let (mut terminal, guard) = terminal::enter().context("entering the terminal UI")?;
     let size = terminal.size()?;
+    // `auto` with no COLORFGBG: ask the terminal (raw mode is on, the event reader not yet).
+    let theme = if Theme::wants_query(config.theme.as_deref()) {
+        match terminal::query_background() {
+            Some(true) => Theme::light(),
+            Some(false) => Theme::colour(),
+            None => theme,
+        }
+    } else {
+        theme
+    };
     let mut model = Model::new(keymap, theme, (size.width, size.height));
     let fps = options.fps.or(config.fps).unwrap_or(app::DEFAULT_FPS);
     model.search.history = search::history::read(&dirs.state);

@@ -105,6 +105,71 @@ pub fn enter() -> io::Result<(Terminal<CrosstermBackend<Stdout>>, TerminalGuard)
     Ok((terminal, guard))
 }
 
+/// How long the background query waits for the terminal's answers.
+const QUERY_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Asks the terminal for its background colour (OSC 11), followed by a device-attributes
+/// query (DA1) that every terminal answers: reading up to the DA1 answer means no late OSC 11
+/// reply is left to be read as keys. Call in raw mode, before the event reader starts.
+/// `Some(true)` for a light background, `None` when the terminal does not say in time.
+pub fn query_background() -> Option<bool> {
+    use std::io::Read;
+    let mut out = io::stdout();
+    out.write_all(b"\x1b]11;?\x1b\\\x1b[c").ok()?;
+    out.flush().ok()?;
+    let stdin = io::stdin();
+    let deadline = std::time::Instant::now() + QUERY_WAIT;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 256];
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        let timeout = rustix::event::Timespec {
+            tv_sec: 0,
+            tv_nsec: i64::try_from(left.as_nanos()).unwrap_or(0),
+        };
+        let mut fds = [rustix::event::PollFd::new(
+            &stdin,
+            rustix::event::PollFlags::IN,
+        )];
+        if rustix::event::poll(&mut fds, Some(&timeout)).ok()? == 0 {
+            break;
+        }
+        let n = stdin.lock().read(&mut buf).ok()?;
+        if n == 0 {
+            break;
+        }
+        got.extend_from_slice(&buf[..n]);
+        // The DA1 answer (ESC [ ? … c) comes last.
+        if got.windows(3).any(|w| w == b"\x1b[?") && got.ends_with(b"c") {
+            break;
+        }
+    }
+    parse_background(&String::from_utf8_lossy(&got))
+}
+
+/// Whether an OSC 11 answer (`ESC ] 11 ; rgb:RRRR/GGGG/BBBB`) names a light colour.
+pub fn parse_background(answer: &str) -> Option<bool> {
+    let rgb = answer.split("rgb:").nth(1)?;
+    let parts: Vec<f64> = rgb
+        .split(['/', '\x1b', '\x07'])
+        .take(3)
+        .map(|h| {
+            let h: String = h.chars().take_while(char::is_ascii_hexdigit).collect();
+            let max = 16f64.powi(i32::try_from(h.len()).unwrap_or(4)) - 1.0;
+            u32::from_str_radix(&h, 16).map(|v| f64::from(v) / max)
+        })
+        .collect::<Result<_, _>>()
+        .ok()?;
+    let [r, g, b] = parts.as_slice() else {
+        return None;
+    };
+    // Relative luminance (Rec. 709 weights, good enough to tell light from dark).
+    Some(0.2126 * r + 0.7152 * g + 0.0722 * b > 0.5)
+}
+
 /// Turns mouse reporting on or off (SGR mode, which tmux and every modern terminal speak).
 pub fn set_mouse(on: bool) -> io::Result<()> {
     if on {
@@ -147,4 +212,23 @@ fn install_panic_hook() {
             }
         }));
     });
+}
+
+#[cfg(test)]
+mod background_tests {
+    use super::parse_background;
+
+    #[test]
+    fn osc11_answers_tell_light_from_dark() {
+        assert_eq!(
+            parse_background("\x1b]11;rgb:ffff/ffff/ffff\x1b\\\x1b[?62;c"),
+            Some(true)
+        );
+        assert_eq!(
+            parse_background("\x1b]11;rgb:1e1e/1e1e/2e2e\x07"),
+            Some(false)
+        );
+        assert_eq!(parse_background("\x1b]11;rgb:fd/f6/e3\x1b\\"), Some(true));
+        assert_eq!(parse_background("\x1b[?62;c"), None);
+    }
 }

@@ -123,6 +123,17 @@ impl Theme {
         Theme::named(env.as_deref().or(configured).unwrap_or("auto"))
     }
 
+    /// Whether the choice is `auto` with nothing to go on (no `COLORFGBG`): then the console
+    /// asks the terminal for its background (OSC 11) once it is in raw mode.
+    pub fn wants_query(configured: Option<&str>) -> bool {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let env = std::env::var("STACPKG_THEME")
+            .ok()
+            .filter(|v| !v.is_empty());
+        let name = env.as_deref().or(configured).unwrap_or("auto");
+        !no_color && name == "auto" && std::env::var_os("COLORFGBG").is_none()
+    }
+
     /// Mono when `NO_COLOR` is set, else `STACPKG_THEME` (dark when it names no theme).
     pub fn from_env() -> Theme {
         Theme::choose(None).unwrap_or_else(|_| Theme::colour())
