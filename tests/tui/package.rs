@@ -822,6 +822,30 @@ mod pause {
     }
 
     #[test]
+    fn p_freezes_a_streaming_validation_and_resumes_it() {
+        let mut m = model(100, 30);
+        open_lock(&mut m, 6);
+        let (g, rows) = start_validation(&mut m);
+        m.focus = stacpkg::tui::command::PaneId::Validation;
+        feed_results(&mut m, g, &rows[..2]);
+        update(&mut m, key('P'));
+        feed_results(&mut m, g, &rows[2..]);
+        update(
+            &mut m,
+            Msg::Validation(stacpkg::tui::panes::validation::ValidationMsg::Done {
+                generation: g,
+                elapsed_secs: 1.0,
+            }),
+        );
+        assert_eq!(m.validation.entries.len(), 2, "held while paused");
+        assert!(m.validation.is_running());
+        assert!(render(&m).contains("⏸ paused · +4 new, done (P resumes)"));
+        update(&mut m, key('P'));
+        assert_eq!(m.validation.entries.len(), 6);
+        assert!(!m.validation.is_running());
+    }
+
+    #[test]
     fn nothing_streaming_has_nothing_to_pause() {
         let mut m = model(80, 24);
         update(&mut m, Msg::Command(Command::FocusItems));
