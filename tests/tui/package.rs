@@ -1041,3 +1041,51 @@ mod themes {
         }
     }
 }
+
+#[test]
+fn a_pull_into_a_non_empty_directory_asks_before_replacing_it() {
+    let mut m = with_package(100, 30);
+    update(&mut m, key('l'));
+    answer(&mut m, "oci:layout:v1");
+    let g = check_generation(&answer(&mut m, "existing.pkg"));
+    let effects = update(
+        &mut m,
+        Msg::Package(PackageMsg::TagChecked {
+            generation: g,
+            state: Ok(TagState::Present("sha256:x".into())),
+        }),
+    );
+    let Some(Effect::Package(PackageEffect::Pull { generation, plan })) = effects.first() else {
+        panic!("{effects:?}");
+    };
+    assert!(!plan.force);
+    // The task finds the directory occupied: the console asks, naming it.
+    update(
+        &mut m,
+        Msg::Package(PackageMsg::NeedsForce {
+            generation: *generation,
+        }),
+    );
+    assert_eq!(m.popup, Some(Popup::ConfirmPackage));
+    let screen = render(&m);
+    assert!(
+        screen.contains("existing.pkg") && screen.contains("y = replace it"),
+        "{screen}"
+    );
+    let effects = update(&mut m, key('y'));
+    let Some(Effect::Package(PackageEffect::Pull { plan, .. })) = effects.first() else {
+        panic!("{effects:?}");
+    };
+    assert!(plan.force, "replacing only after the yes");
+}
+
+#[test]
+fn open_prompts_for_a_directory_and_reads_it() {
+    let mut m = model(100, 30);
+    update(&mut m, Msg::Command(Command::FocusPackage));
+    update(&mut m, key('o'));
+    assert_eq!(m.input.as_ref().unwrap().target, InputTarget::OpenDir);
+    let effects = answer(&mut m, "some.pkg");
+    assert!(effects.iter().any(|e| matches!(e, Effect::Package(PackageEffect::Inspect { dir, .. }) if dir == &PathBuf::from("some.pkg"))));
+    assert!(render(&m).contains("some.pkg  (opened)"));
+}
