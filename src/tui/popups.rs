@@ -179,15 +179,14 @@ fn cancel_task(model: &mut Model, cursor: usize) -> Vec<Effect> {
         return vec![];
     }
     let kind = a.kind;
-    // Each pane cancels its own run, the one its focus names.
-    let (pane, cancel): (PaneId, Canceller) = match kind {
-        ActivityKind::Search => (PaneId::Items, panes::items::update::cancel_load),
+    let cancel: Canceller = match kind {
+        ActivityKind::Search => panes::items::update::cancel_load,
         ActivityKind::Derive | ActivityKind::Read | ActivityKind::Relocate => {
-            (PaneId::Lock, panes::lock::update::cancel)
+            panes::lock::update::cancel
         }
-        ActivityKind::Validate => (PaneId::Validation, panes::validation::update::cancel),
+        ActivityKind::Validate => panes::validation::update::cancel,
         ActivityKind::Build | ActivityKind::Push | ActivityKind::Pull => {
-            (PaneId::Package, panes::package::update::cancel)
+            panes::package::update::cancel
         }
         ActivityKind::Write | ActivityKind::Inspect => {
             model.say(
@@ -197,10 +196,7 @@ fn cancel_task(model: &mut Model, cursor: usize) -> Vec<Effect> {
             return vec![];
         }
     };
-    let focus = std::mem::replace(&mut model.focus, pane);
-    let effects = cancel(model).unwrap_or_default();
-    model.focus = focus;
-    effects
+    cancel(model).unwrap_or_default()
 }
 
 /// Enter in the task panel: a failed run's whole error chain (or its command line).

@@ -384,13 +384,14 @@ pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
 
 /// Cancels the run esc is about: the focused pane's derive or validation, else a load.
 pub fn cancel_run(model: &mut Model) -> Vec<Effect> {
-    let package_first = (model.focus == PaneId::Package)
-        .then(|| package::update::cancel(model))
-        .flatten();
-    let cancelled = package_first
-        .or_else(|| lock::update::cancel(model))
-        .or_else(|| validation::update::cancel(model))
-        .or_else(|| items::update::cancel_load(model));
+    // The focused pane's own run first; else a load, which every pane shows the result of.
+    let own = match model.focus {
+        PaneId::Lock => lock::update::cancel(model),
+        PaneId::Validation => validation::update::cancel(model),
+        PaneId::Package => package::update::cancel(model),
+        PaneId::Search | PaneId::Items => None,
+    };
+    let cancelled = own.or_else(|| items::update::cancel_load(model));
     cancelled.unwrap_or_else(|| {
         model.is_dirty = false;
         vec![]

@@ -358,7 +358,7 @@ pub fn move_by(model: &mut Model, delta: isize) {
 
 /// Esc in the lock pane: cancels its run, keeping the rows so far.
 pub fn cancel(model: &mut Model) -> Option<Vec<Effect>> {
-    if model.focus != PaneId::Lock || !model.lock.is_running() {
+    if !model.lock.is_running() {
         return None;
     }
     model.lock.generation = model.generation();

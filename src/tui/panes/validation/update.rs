@@ -359,7 +359,7 @@ pub fn move_by(model: &mut Model, delta: isize) {
 
 /// Esc in the validation pane: cancels its run, keeping the results so far.
 pub fn cancel(model: &mut Model) -> Option<Vec<Effect>> {
-    if model.focus != PaneId::Validation || !model.validation.is_running() {
+    if !model.validation.is_running() {
         return None;
     }
     model.validation.generation = model.generation();
