@@ -231,16 +231,7 @@ fn lock(m: &mut Model, before: Run) {
                 (p.display().to_string(), Some(cli::lock_stream(Some(p), "")))
             }
             None => {
-                let items = &m.items;
-                let ids: Vec<String> = if !items.marked.is_empty() {
-                    let mut ids: Vec<String> = items.marked.iter().cloned().collect();
-                    ids.sort();
-                    ids
-                } else if items.is_filtered() {
-                    items.shown_ids()
-                } else {
-                    Vec::new()
-                };
+                let ids = m.items.selection().ids;
                 let source = m.activity.items_cli.as_deref().unwrap_or("ITEMS");
                 let line = cli::derive(source, &ids);
                 m.activity.lock_cli = Some(line.clone());

@@ -177,6 +177,17 @@ impl Default for ItemsPane {
     }
 }
 
+/// What [`ItemsPane::selection`] picked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection {
+    /// The item ids (empty: all loaded items).
+    pub ids: Vec<String>,
+    /// How many items.
+    pub count: usize,
+    /// In words: "3 marked items", "12 filtered items (/drone)", "all 240 items".
+    pub label: String,
+}
+
 impl ItemsPane {
     /// Resets for a new load.
     pub fn start_load(&mut self, source: String, generation: u64) {
@@ -313,6 +324,36 @@ impl ItemsPane {
     /// The ids of the shown rows, in order.
     pub fn shown_ids(&self) -> Vec<String> {
         self.rows.iter().filter_map(|r| self.id_of(*r)).collect()
+    }
+
+    /// The items an action on "these items" takes (derive, build): the marked ones, else the
+    /// shown ones when a filter hides some, else all.
+    pub fn selection(&self) -> Selection {
+        if !self.marked.is_empty() {
+            let mut ids: Vec<String> = self.marked.iter().cloned().collect();
+            // Sorted: the CLI lines that name them are the same every time.
+            ids.sort();
+            let count = ids.len();
+            return Selection {
+                ids,
+                count,
+                label: format!("{count} marked items"),
+            };
+        }
+        if self.is_filtered() {
+            let ids = self.shown_ids();
+            let count = ids.len();
+            return Selection {
+                ids,
+                count,
+                label: format!("{count} filtered items (/{})", self.filter),
+            };
+        }
+        Selection {
+            ids: Vec::new(),
+            count: self.total_rows,
+            label: format!("all {} items", self.total_rows),
+        }
     }
 
     /// Whether rows are filtered out of view (the shown rows are not all rows).

@@ -205,27 +205,9 @@ fn derive(model: &mut Model) -> Vec<Effect> {
     if wait_for_view(model, Command::DeriveLock) {
         return vec![];
     }
-    // The rows the user sees: the marked items, else the filtered rows, else all.
-    let items = &model.items;
-    let (item_ids, source) = if !items.marked.is_empty() {
-        let ids: Vec<String> = items.marked.iter().cloned().collect();
-        let source = format!("derived from {} marked items", ids.len());
-        (ids, source)
-    } else if items.is_filtered() {
-        let ids = items.shown_ids();
-        let source = format!(
-            "derived from {} filtered items (/{})",
-            ids.len(),
-            items.filter
-        );
-        (ids, source)
-    } else {
-        (
-            Vec::new(),
-            format!("derived from all {} items", items.total_rows),
-        )
-    };
-    if item_ids.is_empty() && items.is_filtered() {
+    let selection = model.items.selection();
+    let (item_ids, source) = (selection.ids, format!("derived from {}", selection.label));
+    if selection.count == 0 {
         model.say("no items shown: the filter matches nothing", true);
         return vec![];
     }

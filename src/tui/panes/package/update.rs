@@ -190,19 +190,8 @@ pub fn build_preview(
         );
         return vec![];
     }
-    let items = &model.items;
-    let (item_ids, count, items_label) = if !items.marked.is_empty() {
-        let ids: Vec<String> = items.marked.iter().cloned().collect();
-        let n = ids.len();
-        (ids, n, format!("{n} marked items"))
-    } else if items.is_filtered() {
-        let ids = items.shown_ids();
-        let n = ids.len();
-        (ids, n, format!("{n} filtered items (/{})", items.filter))
-    } else {
-        let n = items.total_rows;
-        (Vec::new(), n, format!("all {n} loaded items"))
-    };
+    let selection = model.items.selection();
+    let (item_ids, count, items_label) = (selection.ids, selection.count, selection.label);
     if count == 0 {
         model.say("no items to build: the filter matches nothing", true);
         return vec![];
