@@ -325,6 +325,9 @@ async fn run_async(
         .or(options.source);
     // The load task tells items from a lock file or a package directory (and opens those in
     // the lock pane), so the source is classified once, off the UI thread.
+    // What starts here starts outside `update`: the activity log is told the same way.
+    let before = watch::before(&model);
+    let mut started = Vec::new();
     if let Some(source) = source {
         // A package directory also opens in the package pane (here, before the loop, a
         // look at the disk is allowed).
@@ -342,19 +345,19 @@ async fn run_async(
             model.search.form.source = source;
             search::update::run_search(&mut model)
         };
-        for effect in opened {
-            effects.run(effect);
-        }
+        started.extend(opened);
         if is_package {
             model.focus = command::PaneId::Items;
         }
     }
     if let Some(d) = &demo {
         if let (Some(path), Some(base)) = (d.lock_path.clone(), d.items_path.parent()) {
-            for effect in lock::update::open_lock(&mut model, path, base.to_path_buf()) {
-                effects.run(effect);
-            }
+            started.extend(lock::update::open_lock(&mut model, path, base.to_path_buf()));
         }
+    }
+    watch::after(&mut model, before, &started);
+    for effect in started {
+        effects.run(effect);
     }
     if let Some(d) = &demo {
         // The form is ready for a real STAC API search of the same catalogue.

@@ -47,6 +47,8 @@ pub fn draw_tasks(
         .borders(Borders::ALL)
         .title(title)
         .border_style(theme.style(Role::Popup));
+    // Narrow terminals drop the rate column: the outcome is what one opens the panel for.
+    let with_rate = rect.width >= 100;
     let page = rect.height.saturating_sub(3) as usize;
     let offset = cursor.saturating_sub(page.saturating_sub(1));
     let rows: Vec<Row> = log
@@ -58,14 +60,17 @@ pub fn draw_tasks(
         .take(page)
         .map(|(i, a)| {
             let (outcome, role) = outcome_cell(a);
-            let row = Row::new(vec![
+            let mut cells = vec![
                 Cell::from(a.kind.word()),
                 Cell::from(a.target.clone()),
                 Cell::from(a.progress.clone()),
-                Cell::from(a.rate.clone()),
-                Cell::from(duration_text(a.elapsed_secs)),
-                Cell::from(outcome).style(theme.style(role)),
-            ]);
+            ];
+            if with_rate {
+                cells.push(Cell::from(a.rate.clone()));
+            }
+            cells.push(Cell::from(duration_text(a.elapsed_secs)));
+            cells.push(Cell::from(outcome).style(theme.style(role)));
+            let row = Row::new(cells);
             if i == cursor {
                 row.style(theme.style(Role::RowSelected))
             } else {
@@ -73,16 +78,19 @@ pub fn draw_tasks(
             }
         })
         .collect();
-    let widths = [
+    let mut widths = vec![
         Constraint::Length(9),
-        Constraint::Percentage(30),
-        Constraint::Length(24),
-        Constraint::Length(11),
-        Constraint::Length(7),
         Constraint::Fill(1),
+        Constraint::Length(24),
     ];
-    let header = Row::new(["kind", "target", "progress", "rate", "time", "outcome"])
-        .style(theme.style(Role::Header));
+    let mut titles = vec!["kind", "target", "progress"];
+    if with_rate {
+        widths.push(Constraint::Length(11));
+        titles.push("rate");
+    }
+    widths.extend([Constraint::Length(6), Constraint::Fill(2)]);
+    titles.extend(["time", "outcome"]);
+    let header = Row::new(titles).style(theme.style(Role::Header));
     let table = if rows.is_empty() {
         Table::new(
             vec![Row::new(vec![Cell::from("nothing has run yet")]).style(theme.style(Role::Dim))],

@@ -881,7 +881,10 @@ pub fn message(model: &mut Model, msg: PackageMsg) -> Vec<Effect> {
 
 /// Progress and rate in words, for the task panel.
 pub fn progress_words(p: &super::Progress) -> (String, String) {
-    let text = if p.bytes_total > 0 {
+    let text = if p.blobs_total == 0 {
+        // A build with the console's lock has no probe or copy stage to count.
+        String::new()
+    } else if p.bytes_total > 0 {
         format!(
             "{}/{} blobs, {} of {}",
             p.blobs_done,

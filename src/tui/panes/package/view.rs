@@ -189,8 +189,11 @@ fn draw_files(frame: &mut Frame<'_>, area: Rect, pane: &PackagePane, theme: &The
         return;
     };
     let page = area.height.saturating_sub(1) as usize;
+    // Below 100 columns the media type (in `i`) gives its room to the digest.
+    let with_media = area.width >= 100;
+    let media = if with_media { 34 + 1 } else { 0 };
     let digest_room = (area.width as usize)
-        .saturating_sub(30 + 10 + 34 + 3)
+        .saturating_sub(30 + 10 + media + 2)
         .max(12);
     let rows: Vec<Row> = facts
         .files
@@ -199,12 +202,12 @@ fn draw_files(frame: &mut Frame<'_>, area: Rect, pane: &PackagePane, theme: &The
         .skip(pane.offset)
         .take(page)
         .map(|(i, f)| {
-            let row = Row::new(vec![
-                Cell::from(f.path.clone()),
-                Cell::from(bytes_text(f.size)),
-                Cell::from(f.media_type.clone()),
-                Cell::from(clip(&f.digest, digest_room)).style(theme.style(Role::Dim)),
-            ]);
+            let mut cells = vec![Cell::from(f.path.clone()), Cell::from(bytes_text(f.size))];
+            if with_media {
+                cells.push(Cell::from(f.media_type.clone()));
+            }
+            cells.push(Cell::from(clip(&f.digest, digest_room)).style(theme.style(Role::Dim)));
+            let row = Row::new(cells);
             if i == pane.cursor {
                 row.style(theme.style(Role::RowSelected))
             } else {
@@ -212,14 +215,15 @@ fn draw_files(frame: &mut Frame<'_>, area: Rect, pane: &PackagePane, theme: &The
             }
         })
         .collect();
-    let header =
-        Row::new(["file", "size", "media type", "digest"]).style(theme.style(Role::Header));
-    let widths = [
-        Constraint::Length(30),
-        Constraint::Length(10),
-        Constraint::Length(34),
-        Constraint::Fill(1),
-    ];
+    let mut titles = vec!["file", "size"];
+    let mut widths = vec![Constraint::Length(30), Constraint::Length(10)];
+    if with_media {
+        titles.push("media type");
+        widths.push(Constraint::Length(34));
+    }
+    titles.push("digest");
+    widths.push(Constraint::Fill(1));
+    let header = Row::new(titles).style(theme.style(Role::Header));
     frame.render_widget(Table::new(rows, widths).header(header), area);
 }
 
