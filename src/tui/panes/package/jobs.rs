@@ -76,9 +76,13 @@ pub fn start(tasks: &mut TaskManager<Msg>, state_dir: Option<&Path>, effect: Pac
                 check_tag(generation, target, connection, tx)
             });
         }
-        PackageEffect::Push { generation, plan } => {
+        PackageEffect::Push {
+            generation,
+            plan,
+            sizes,
+        } => {
             tasks.spawn(TaskKind::Package, move |token| {
-                push_package(generation, plan, tx, token)
+                push_package(generation, plan, sizes, tx, token)
             });
         }
         PackageEffect::Pull { generation, plan } => {
@@ -368,9 +372,10 @@ fn login(c: &Connection) -> Option<(String, String)> {
     c.login.as_ref().map(|(u, p)| (u.clone(), p.0.clone()))
 }
 
-/// Whether `dir` exists and holds anything (a run would then need `--force`).
+/// Whether `dir` holds anything (the run would need `--force`); what else is wrong with it
+/// the engine's own call reports.
 fn is_occupied(dir: &Path) -> bool {
-    std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some())
+    crate::atomic::is_non_empty_dir(dir).unwrap_or(false)
 }
 
 /// Builds the package `plan` describes from `batches` (only its items), with the console's
@@ -480,6 +485,7 @@ pub async fn check_tag(
 pub async fn push_package(
     generation: u64,
     plan: PushPlan,
+    sizes: HashMap<String, u64>,
     tx: mpsc::Sender<Msg>,
     token: CancellationToken,
 ) -> anyhow::Result<()> {
@@ -495,10 +501,6 @@ pub async fn push_package(
         login: login(&plan.connection),
         created: None,
     };
-    let dir = plan.dir.clone();
-    let sizes = tokio::task::spawn_blocking(move || package_sizes(&dir))
-        .await
-        .unwrap_or_default();
     let sink = Sink::new(sizes);
     let (dir, progress) = (plan.dir.clone(), sink.clone());
     let work = on_blocking_thread(token, move || async move {
@@ -518,18 +520,6 @@ pub async fn push_package(
         }
     }
     Ok(())
-}
-
-/// Blob sizes by title, for per-blob progress (the package's files).
-fn package_sizes(dir: &Path) -> HashMap<String, u64> {
-    crate::package::files::list_package(dir)
-        .map(|l| {
-            l.files()
-                .into_iter()
-                .map(|f| (f.path.clone(), f.size))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// Pulls the package `plan` names into its directory (staged, verified, then renamed).

@@ -454,6 +454,8 @@ pub enum PackageEffect {
         generation: u64,
         /// What and where.
         plan: PushPlan,
+        /// The files' sizes by path (from the pane's facts), for per-blob progress.
+        sizes: std::collections::HashMap<String, u64>,
     },
     /// Pull a package.
     Pull {

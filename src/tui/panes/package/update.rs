@@ -585,8 +585,19 @@ fn start_push(model: &mut Model, plan: PushPlan) -> Vec<Effect> {
     );
     model.package.remember_target(&plan.target);
     begin(model, Job::Push, generation, plan.target.clone());
+    let sizes = model
+        .package
+        .facts
+        .iter()
+        .flat_map(|f| &f.files)
+        .map(|f| (f.path.clone(), f.size))
+        .collect();
     vec![
-        Effect::Package(PackageEffect::Push { generation, plan }),
+        Effect::Package(PackageEffect::Push {
+            generation,
+            plan,
+            sizes,
+        }),
         Effect::Package(PackageEffect::SaveTargets(model.package.targets.clone())),
     ]
 }
