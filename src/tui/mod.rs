@@ -352,7 +352,11 @@ async fn run_async(
     }
     if let Some(d) = &demo {
         if let (Some(path), Some(base)) = (d.lock_path.clone(), d.items_path.parent()) {
-            started.extend(lock::update::open_lock(&mut model, path, base.to_path_buf()));
+            started.extend(lock::update::open_lock(
+                &mut model,
+                path,
+                base.to_path_buf(),
+            ));
         }
     }
     watch::after(&mut model, before, &started);

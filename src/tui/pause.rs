@@ -56,8 +56,8 @@ pub fn hold_items(model: &mut Model, msg: ItemsMsg) -> Option<ItemsMsg> {
             batch,
             elapsed_secs,
         } if generation == held.generation => {
-            held.rows += batch.num_rows();
-            held.chunks.push((vec![batch], elapsed_secs));
+            let n = batch.num_rows();
+            held.hold(vec![batch], n, elapsed_secs);
             None
         }
         ItemsMsg::Done {
@@ -97,8 +97,8 @@ pub fn hold_results(model: &mut Model, msg: ValidationMsg) -> Option<ValidationM
             rows,
             elapsed_secs,
         } if generation == held.generation => {
-            held.rows += rows.len();
-            held.chunks.push((rows, elapsed_secs));
+            let n = rows.len();
+            held.hold(rows, n, elapsed_secs);
             None
         }
         ValidationMsg::Done {
@@ -116,45 +116,44 @@ pub fn hold_results(model: &mut Model, msg: ValidationMsg) -> Option<ValidationM
 }
 
 fn resume_items(model: &mut Model, held: Held<arrow_array::RecordBatch>) -> Vec<Effect> {
-    let generation = held.generation;
-    let mut effects = Vec::new();
-    for (batches, elapsed_secs) in held.chunks {
-        for batch in batches {
-            let msg = ItemsMsg::Batch {
-                generation,
-                batch,
-                elapsed_secs,
-            };
-            effects.extend(items::update::message(model, msg));
-        }
-    }
-    if let Some(elapsed_secs) = held.done {
-        let msg = ItemsMsg::Done {
+    let messages = held.replay(
+        |generation, batches, elapsed_secs| {
+            batches
+                .into_iter()
+                .map(|batch| ItemsMsg::Batch {
+                    generation,
+                    batch,
+                    elapsed_secs,
+                })
+                .collect()
+        },
+        |generation, elapsed_secs| ItemsMsg::Done {
             generation,
             elapsed_secs,
-        };
-        effects.extend(items::update::message(model, msg));
-    }
-    effects
+        },
+    );
+    messages
+        .into_iter()
+        .flat_map(|m| items::update::message(model, m))
+        .collect()
 }
 
 fn resume_validation(model: &mut Model, held: Held<validation::ValidationEntry>) -> Vec<Effect> {
-    let generation = held.generation;
-    let mut effects = Vec::new();
-    for (rows, elapsed_secs) in held.chunks {
-        let msg = ValidationMsg::Rows {
-            generation,
-            rows,
-            elapsed_secs,
-        };
-        effects.extend(validation::update::message(model, msg));
-    }
-    if let Some(elapsed_secs) = held.done {
-        let msg = ValidationMsg::Done {
+    let messages = held.replay(
+        |generation, rows, elapsed_secs| {
+            vec![ValidationMsg::Rows {
+                generation,
+                rows,
+                elapsed_secs,
+            }]
+        },
+        |generation, elapsed_secs| ValidationMsg::Done {
             generation,
             elapsed_secs,
-        };
-        effects.extend(validation::update::message(model, msg));
-    }
-    effects
+        },
+    );
+    messages
+        .into_iter()
+        .flat_map(|m| validation::update::message(model, m))
+        .collect()
 }

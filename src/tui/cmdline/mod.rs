@@ -255,9 +255,7 @@ fn run(model: &mut Model, line: &str) -> Result<Ran, String> {
         }
         other => {
             let c = keymap_command(other).ok_or_else(|| {
-                format!(
-                    "unknown command {other:?}; tab completes names, ? lists the keys"
-                )
+                format!("unknown command {other:?}; tab completes names, ? lists the keys")
             })?;
             return no_args(rest, other, c);
         }

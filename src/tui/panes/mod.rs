@@ -47,4 +47,26 @@ impl<T> Held<T> {
             rows: 0,
         }
     }
+
+    /// Holds one arrival: `chunk` carries `rows` rows (a batch is one chunk of many rows).
+    pub fn hold(&mut self, chunk: Vec<T>, rows: usize, elapsed_secs: f64) {
+        self.rows += rows;
+        self.chunks.push((chunk, elapsed_secs));
+    }
+
+    /// The held arrivals as messages again, in order (`chunk` rebuilds one, `done` the end).
+    pub fn replay<M>(
+        self,
+        chunk: impl Fn(u64, Vec<T>, f64) -> Vec<M>,
+        done: impl Fn(u64, f64) -> M,
+    ) -> Vec<M> {
+        let g = self.generation;
+        let mut out: Vec<M> = self
+            .chunks
+            .into_iter()
+            .flat_map(|(rows, secs)| chunk(g, rows, secs))
+            .collect();
+        out.extend(self.done.map(|secs| done(g, secs)));
+        out
+    }
 }
