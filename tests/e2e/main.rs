@@ -442,27 +442,8 @@ fn a_package_directory_opens_its_items_and_its_lock() {
 /// one deleted); validate shows exactly those rows, with their drift kinds.
 #[test]
 fn search_then_derive_then_validate_shows_drift_on_real_servers() {
-    let nginx = testkit::servers::Nginx::start();
     let dir = testkit::temp_dir();
-    let ids = ["scene-a", "scene-b", "scene-c", "scene-d"];
-    let items: String = ids
-        .iter()
-        .map(|id| {
-            nginx.put_file(&format!("scenes/{id}.tif"), id.repeat(40).as_bytes());
-            let assets = serde_json::json!({
-                "visual": {"href": nginx.url_for(&format!("scenes/{id}.tif"))}
-            });
-            let mut item = testkit::item_with_assets(id, assets);
-            item["collection"] = "scenes".into();
-            item["bbox"] = serde_json::json!([10.0, 45.0, 11.0, 46.0]);
-            item["geometry"] = serde_json::json!({"type": "Polygon", "coordinates":
-                [[[10.0, 45.0], [11.0, 45.0], [11.0, 46.0], [10.0, 46.0], [10.0, 45.0]]]});
-            format!("{item}\n")
-        })
-        .collect();
-    let items = testkit::write_temp(dir.path(), "items.ndjson", items);
-    let collection = testkit::stac_api::write_collection(dir.path(), "scenes");
-    let Some(server) = testkit::stac_api::RustacServer::start(&collection, &items) else {
+    let Some((nginx, server)) = catalogue(dir.path()) else {
         return;
     };
     // `stacpkg tui URL` searches at once; the four items stream into the items pane.
@@ -688,4 +669,30 @@ fn a_closed_terminal_ends_the_console_without_a_sighup() {
     assert_eq!(wait_for_file(&exit), "129");
     let log = std::fs::read_to_string(dir.path().join("state/tui.log")).unwrap();
     assert!(log.contains("hangup"), "{log}");
+}
+
+/// Four items on nginx, served by `rustac serve`; `None` when rustac is skipped.
+pub(crate) fn catalogue(
+    dir: &Path,
+) -> Option<(testkit::servers::Nginx, testkit::stac_api::RustacServer)> {
+    let nginx = testkit::servers::Nginx::start();
+    let items: String = ["scene-a", "scene-b", "scene-c", "scene-d"]
+        .iter()
+        .map(|id| {
+            nginx.put_file(&format!("scenes/{id}.tif"), id.repeat(40).as_bytes());
+            let assets = serde_json::json!({
+                "visual": {"href": nginx.url_for(&format!("scenes/{id}.tif"))}
+            });
+            let mut item = testkit::item_with_assets(id, assets);
+            item["collection"] = "scenes".into();
+            item["bbox"] = serde_json::json!([10.0, 45.0, 11.0, 46.0]);
+            item["geometry"] = serde_json::json!({"type": "Polygon", "coordinates":
+                [[[10.0, 45.0], [11.0, 45.0], [11.0, 46.0], [10.0, 46.0], [10.0, 45.0]]]});
+            format!("{item}\n")
+        })
+        .collect();
+    let items = testkit::write_temp(dir, "items.ndjson", items);
+    let collection = testkit::stac_api::write_collection(dir, "scenes");
+    let server = testkit::stac_api::RustacServer::start(&collection, &items)?;
+    Some((nginx, server))
 }

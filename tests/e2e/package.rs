@@ -10,7 +10,7 @@ use std::time::Duration;
 use testkit::proxy::{Fault, FaultProxy};
 use testkit::registry::Registry;
 
-use super::{quote, Tmux};
+use super::{catalogue, quote, Tmux};
 
 /// The console with private config, state and Docker config dirs (so no credentials are
 /// found but the ones typed), working in `dir`.
@@ -23,30 +23,6 @@ fn console(dir: &Path, args: &str) -> Tmux {
         quote(&docker),
         super::console(dir, args)
     ))
-}
-
-/// Four items on nginx, served by `rustac serve`; `None` when rustac is skipped.
-fn catalogue(dir: &Path) -> Option<(testkit::servers::Nginx, testkit::stac_api::RustacServer)> {
-    let nginx = testkit::servers::Nginx::start();
-    let items: String = ["scene-a", "scene-b", "scene-c", "scene-d"]
-        .iter()
-        .map(|id| {
-            nginx.put_file(&format!("scenes/{id}.tif"), id.repeat(40).as_bytes());
-            let assets = serde_json::json!({
-                "visual": {"href": nginx.url_for(&format!("scenes/{id}.tif"))}
-            });
-            let mut item = testkit::item_with_assets(id, assets);
-            item["collection"] = "scenes".into();
-            item["bbox"] = serde_json::json!([10.0, 45.0, 11.0, 46.0]);
-            item["geometry"] = serde_json::json!({"type": "Polygon", "coordinates":
-                [[[10.0, 45.0], [11.0, 45.0], [11.0, 46.0], [10.0, 46.0], [10.0, 45.0]]]});
-            format!("{item}\n")
-        })
-        .collect();
-    let items = testkit::write_temp(dir, "items.ndjson", items);
-    let collection = testkit::stac_api::write_collection(dir, "scenes");
-    let server = testkit::stac_api::RustacServer::start(&collection, &items)?;
-    Some((nginx, server))
 }
 
 fn same_bytes(a: &Path, b: &Path) {

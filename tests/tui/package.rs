@@ -90,6 +90,17 @@ fn check_generation(effects: &[Effect]) -> u64 {
         .expect("a tag check")
 }
 
+/// Answers the pane's tag check (generation `g`) with `state`, as the task layer would.
+fn tag_checked(m: &mut Model, g: u64, state: Result<TagState, String>) -> Vec<Effect> {
+    update(
+        m,
+        Msg::Package(PackageMsg::TagChecked {
+            generation: g,
+            state,
+        }),
+    )
+}
+
 #[test]
 fn a_push_names_what_leaves_and_waits_for_yes() {
     let mut m = with_package(100, 30);
@@ -97,13 +108,7 @@ fn a_push_names_what_leaves_and_waits_for_yes() {
     assert_eq!(m.input.as_ref().unwrap().target, InputTarget::PushTarget);
     let effects = answer(&mut m, "127.0.0.1:5000/pkgs/demo:v1 --plain-http");
     let g = check_generation(&effects);
-    let effects = update(
-        &mut m,
-        Msg::Package(PackageMsg::TagChecked {
-            generation: g,
-            state: Ok(TagState::Absent),
-        }),
-    );
+    let effects = tag_checked(&mut m, g, Ok(TagState::Absent));
     assert!(effects.is_empty(), "nothing is sent before the yes");
     assert_eq!(m.popup, Some(Popup::ConfirmPackage));
     let screen = render(&m);
@@ -153,13 +158,7 @@ fn replacing_a_tag_wants_the_tag_typed_and_a_wrong_word_sends_nothing() {
     let mut m = with_package(100, 30);
     update(&mut m, key('p'));
     let g = check_generation(&answer(&mut m, "127.0.0.1:5000/pkgs/demo:v1"));
-    update(
-        &mut m,
-        Msg::Package(PackageMsg::TagChecked {
-            generation: g,
-            state: Ok(TagState::Present("sha256:old".into())),
-        }),
-    );
+    tag_checked(&mut m, g, Ok(TagState::Present("sha256:old".into())));
     assert_eq!(m.input.as_ref().unwrap().target, InputTarget::ConfirmTag);
     assert!(render(&m).contains("exists: type the tag \"v1\" to push"));
     let effects = answer(&mut m, "v2");
@@ -168,13 +167,7 @@ fn replacing_a_tag_wants_the_tag_typed_and_a_wrong_word_sends_nothing() {
     // Again, with the right word.
     update(&mut m, key('p'));
     let g = check_generation(&answer(&mut m, "127.0.0.1:5000/pkgs/demo:v1"));
-    update(
-        &mut m,
-        Msg::Package(PackageMsg::TagChecked {
-            generation: g,
-            state: Ok(TagState::Present("sha256:old".into())),
-        }),
-    );
+    tag_checked(&mut m, g, Ok(TagState::Present("sha256:old".into())));
     let effects = answer(&mut m, "v1");
     assert!(matches!(
         effects.first(),
@@ -190,13 +183,7 @@ fn a_protected_registry_wants_the_tag_typed_even_for_a_new_tag() {
     assert!(!m.is_protected("registry.example/production:v1"));
     update(&mut m, key('p'));
     let g = check_generation(&answer(&mut m, "registry.example/prod/app:v3"));
-    update(
-        &mut m,
-        Msg::Package(PackageMsg::TagChecked {
-            generation: g,
-            state: Ok(TagState::Absent),
-        }),
-    );
+    tag_checked(&mut m, g, Ok(TagState::Absent));
     assert_eq!(m.input.as_ref().unwrap().target, InputTarget::ConfirmTag);
     assert!(render(&m).contains("is a protected registry"));
 }
@@ -206,13 +193,7 @@ fn credentials_are_asked_when_the_registry_wants_some_and_the_password_is_masked
     let mut m = with_package(100, 30);
     update(&mut m, key('p'));
     let g = check_generation(&answer(&mut m, "127.0.0.1:5000/pkgs/demo:v1"));
-    update(
-        &mut m,
-        Msg::Package(PackageMsg::TagChecked {
-            generation: g,
-            state: Ok(TagState::Unauthorized),
-        }),
-    );
+    tag_checked(&mut m, g, Ok(TagState::Unauthorized));
     assert_eq!(m.input.as_ref().unwrap().target, InputTarget::RegistryUser);
     answer(&mut m, "curator");
     assert_eq!(
@@ -240,13 +221,7 @@ fn credentials_are_asked_when_the_registry_wants_some_and_the_password_is_masked
 fn pushing(m: &mut Model) -> u64 {
     update(m, key('p'));
     let g = check_generation(&answer(m, "127.0.0.1:5000/pkgs/demo:v1"));
-    update(
-        m,
-        Msg::Package(PackageMsg::TagChecked {
-            generation: g,
-            state: Ok(TagState::Absent),
-        }),
-    );
+    tag_checked(m, g, Ok(TagState::Absent));
     match update(m, key('y')).first() {
         Some(Effect::Package(PackageEffect::Push { generation, .. })) => *generation,
         e => panic!("{e:?}"),
@@ -399,13 +374,7 @@ fn a_pulled_package_opens_in_the_panes() {
     answer(&mut m, "oci:layout:v1");
     assert_eq!(m.input.as_ref().unwrap().text(), "layout-v1.pkg");
     let g = check_generation(&answer(&mut m, "got.pkg"));
-    let effects = update(
-        &mut m,
-        Msg::Package(PackageMsg::TagChecked {
-            generation: g,
-            state: Ok(TagState::Present("sha256:x".into())),
-        }),
-    );
+    let effects = tag_checked(&mut m, g, Ok(TagState::Present("sha256:x".into())));
     let Some(Effect::Package(PackageEffect::Pull { generation, plan })) = effects.first() else {
         panic!("{effects:?}");
     };
@@ -1048,13 +1017,7 @@ fn a_pull_into_a_non_empty_directory_asks_before_replacing_it() {
     update(&mut m, key('l'));
     answer(&mut m, "oci:layout:v1");
     let g = check_generation(&answer(&mut m, "existing.pkg"));
-    let effects = update(
-        &mut m,
-        Msg::Package(PackageMsg::TagChecked {
-            generation: g,
-            state: Ok(TagState::Present("sha256:x".into())),
-        }),
-    );
+    let effects = tag_checked(&mut m, g, Ok(TagState::Present("sha256:x".into())));
     let Some(Effect::Package(PackageEffect::Pull { generation, plan })) = effects.first() else {
         panic!("{effects:?}");
     };

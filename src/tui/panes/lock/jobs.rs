@@ -99,37 +99,11 @@ pub async fn derive_lock(
         }
     }
     let total = derivation.total;
-    if tx
-        .send(Msg::Lock(LockMsg::Started { generation, total }))
-        .await
-        .is_err()
-    {
-        return Ok(());
-    }
     let entries = derivation.rows.map(|p| LockEntry {
         row: p.row,
         error: p.error,
     });
-    forward(
-        entries,
-        &token,
-        &tx,
-        start,
-        |rows, elapsed_secs| {
-            Msg::Lock(LockMsg::Rows {
-                generation,
-                rows,
-                elapsed_secs,
-            })
-        },
-        |elapsed_secs| {
-            Msg::Lock(LockMsg::Done {
-                generation,
-                elapsed_secs,
-            })
-        },
-    )
-    .await
+    stream_entries(generation, total, entries, start, &tx, &token).await
 }
 
 /// Copies the bytes `relocation` planned (16 at a time, as the CLI) and streams the
@@ -145,13 +119,6 @@ pub async fn relocate_lock(
     use crate::store::copy::{CopySettings, DEFAULT_CHUNK_SIZE_BYTES, DEFAULT_MEMORY_LIMIT_BYTES};
     let start = Instant::now();
     let total = relocation.destinations.len();
-    if tx
-        .send(Msg::Lock(LockMsg::Started { generation, total }))
-        .await
-        .is_err()
-    {
-        return Ok(());
-    }
     let settings = CopySettings {
         chunk_size: DEFAULT_CHUNK_SIZE_BYTES,
         put_concurrency: 1,
@@ -177,10 +144,30 @@ pub async fn relocate_lock(
         },
         row: r.row,
     });
+    stream_entries(generation, total, rows, start, &tx, &token).await
+}
+
+/// Sends `Started` with the row count, then the rows in chunks and `Done` (or nothing once
+/// cancelled or the inbox is gone): the one shape both a derivation and a relocation stream.
+async fn stream_entries(
+    generation: u64,
+    total: usize,
+    entries: impl futures::Stream<Item = LockEntry>,
+    start: Instant,
+    tx: &mpsc::Sender<Msg>,
+    token: &CancellationToken,
+) -> anyhow::Result<()> {
+    if tx
+        .send(Msg::Lock(LockMsg::Started { generation, total }))
+        .await
+        .is_err()
+    {
+        return Ok(());
+    }
     forward(
-        rows,
-        &token,
-        &tx,
+        entries,
+        token,
+        tx,
         start,
         |rows, elapsed_secs| {
             Msg::Lock(LockMsg::Rows {
