@@ -25,6 +25,10 @@ pub struct TuiArgs {
     /// Leave the mouse to the terminal (its own text selection); ctrl-o toggles it in the console
     #[arg(long)]
     no_mouse: bool,
+    /// Draw thumbnails with this image protocol: auto (half-blocks over SSH and in tmux, else
+    /// what the terminal names), halfblocks, kitty, sixel, iterm2 [default: `image_protocol` in config.toml, else auto]
+    #[arg(long, value_name = "PROTOCOL")]
+    image_protocol: Option<String>,
     /// Print the effective settings (config.toml, flags) and where they come from, then exit
     #[arg(long, conflicts_with = "print_keys")]
     print_config: bool,
@@ -54,6 +58,7 @@ pub fn run(args: TuiArgs) -> anyhow::Result<u8> {
         demo: args.demo,
         read_only: args.read_only,
         mouse: !args.no_mouse,
+        image_protocol: args.image_protocol,
     };
     if args.print_config || args.print_keys {
         let text = if args.print_keys {

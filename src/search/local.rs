@@ -134,7 +134,7 @@ impl LocalFilter {
 }
 
 /// Whether the query bbox (possibly crossing the antimeridian) intersects an extent.
-fn bbox_intersects(q: &[f64; 4], e: &[f64; 4]) -> bool {
+pub fn bbox_intersects(q: &[f64; 4], e: &[f64; 4]) -> bool {
     let lat = q[1] <= e[3] && q[3] >= e[1];
     let lon = |w: f64, east: f64| w <= e[2] && east >= e[0];
     lat && if q[0] <= q[2] {
@@ -207,7 +207,7 @@ fn geometry_extent(geometry: &Value) -> Option<[f64; 4]> {
 }
 
 /// Each row's 2-D extent: the `bbox` column, else the geometry's.
-fn batch_extents(batch: &RecordBatch) -> Result<Vec<Option<[f64; 4]>>> {
+pub fn batch_extents(batch: &RecordBatch) -> Result<Vec<Option<[f64; 4]>>> {
     let rows = batch.num_rows();
     let mut out = vec![None; rows];
     if let Some(bbox) = batch.column_by_name("bbox").and_then(|c| c.as_struct_opt()) {
@@ -244,6 +244,22 @@ fn batch_extents(batch: &RecordBatch) -> Result<Vec<Option<[f64; 4]>>> {
         }
     }
     Ok(out)
+}
+
+/// Each row's time as `(start, end)` UTC microseconds: `datetime` twice, else
+/// `start_datetime` and `end_datetime` (an open end takes the other; neither: `None`).
+pub fn batch_time_ranges(batch: &RecordBatch) -> Result<Vec<Option<(i64, i64)>>> {
+    let dt = timestamps(batch, "datetime")?;
+    let start = timestamps(batch, "start_datetime")?;
+    let end = timestamps(batch, "end_datetime")?;
+    Ok((0..batch.num_rows())
+        .map(|row| match (dt[row], start[row], end[row]) {
+            (Some(t), _, _) => Some((t, t)),
+            (None, Some(s), Some(e)) => Some((s.min(e), s.max(e))),
+            (None, Some(t), None) | (None, None, Some(t)) => Some((t, t)),
+            (None, None, None) => None,
+        })
+        .collect())
 }
 
 /// A timestamp column as UTC microseconds (text columns are parsed; absent = all null).

@@ -438,6 +438,18 @@ impl Location {
         })
     }
 
+    /// The location an href maps to (as a lock row of it would), or why it has none.
+    pub fn from_href(href: &str, endpoint: Option<&str>) -> Result<Location, String> {
+        let parts = parse_href(href, HrefOptions::default()).map_err(|e| e.to_string())?;
+        Location::from_parts(
+            parts.store_type.map(StoreType::as_str),
+            parts.store_container.as_deref(),
+            endpoint,
+            parts.key.as_deref(),
+        )
+        .map_err(|e| e.to_string())
+    }
+
     /// The href this location rebuilds to.
     pub fn href(&self) -> Option<String> {
         href_from_parts(

@@ -324,6 +324,21 @@ impl Stores {
     }
 }
 
+impl Stores {
+    /// Reads the whole object at `location` (under its host's cap); for small objects only
+    /// (a thumbnail), the caller checks the size first.
+    pub async fn get_bytes(&self, location: &Location) -> Result<bytes::Bytes> {
+        let object = self.object(location)?;
+        let _permit = self.host_permit(location).await;
+        let error = |e: object_store::Error| Error::Store {
+            context: object.name.clone(),
+            message: one_line(&e),
+        };
+        let got = object.store.get(&object.path).await.map_err(error)?;
+        got.bytes().await.map_err(error)
+    }
+}
+
 /// An `object_store` error as one line: the short kind for the common cases, else the chain
 /// with whitespace collapsed and URL queries redacted.
 pub fn one_line(error: &object_store::Error) -> String {

@@ -21,16 +21,19 @@ pub enum PaneId {
     Validation,
     /// The current package: build, inspect, push, pull.
     Package,
+    /// The items' footprints on a world map, and their times.
+    Map,
 }
 
 impl PaneId {
     /// Every pane, in tab order.
-    pub const ALL: [PaneId; 5] = [
+    pub const ALL: [PaneId; 6] = [
         PaneId::Search,
         PaneId::Items,
         PaneId::Lock,
         PaneId::Validation,
         PaneId::Package,
+        PaneId::Map,
     ];
 
     /// The pane's name in a keymap file's `scope`.
@@ -41,6 +44,7 @@ impl PaneId {
             PaneId::Lock => "lock",
             PaneId::Validation => "validation",
             PaneId::Package => "package",
+            PaneId::Map => "map",
         }
     }
 
@@ -52,6 +56,7 @@ impl PaneId {
             PaneId::Lock => "Lock",
             PaneId::Validation => "Validation",
             PaneId::Package => "Package",
+            PaneId::Map => "Map",
         }
     }
 }
@@ -180,6 +185,40 @@ pub enum Command {
     TogglePause,
     /// Turn the mouse off (the terminal's own selection) or on.
     ToggleMouse,
+    /// Focus the map pane.
+    FocusMap,
+    /// Zoom the map in.
+    ZoomIn,
+    /// Zoom the map out.
+    ZoomOut,
+    /// Pan the map left (or move the drawn bbox's corner).
+    PanLeft,
+    /// Pan the map right (or move the drawn bbox's corner).
+    PanRight,
+    /// Fit the map to the marked items (or the shown ones).
+    FitSelection,
+    /// Show the whole world.
+    ShowWorld,
+    /// Zoom the map to the item under the cursor.
+    CenterOnItem,
+    /// Select the next shown item (the map follows it).
+    NextItem,
+    /// Select the previous shown item (the map follows it).
+    PrevItem,
+    /// Draw a bbox on the map with the keys (again: done).
+    DrawBbox,
+    /// Put the drawn bbox (or the view) into the search form.
+    UseBbox,
+    /// Move the histogram cursor one bar left.
+    PrevBin,
+    /// Move the histogram cursor one bar right.
+    NextBin,
+    /// Filter the items table to the histogram bar's time.
+    FilterBin,
+    /// Drop the time filter.
+    ClearTimeFilter,
+    /// Show the thumbnail of the item under the cursor.
+    ShowThumbnail,
 }
 
 impl Command {
@@ -245,6 +284,23 @@ impl Command {
             Command::CopyCommand => "copy last CLI line",
             Command::TogglePause => "pause / resume",
             Command::ToggleMouse => "mouse on / off",
+            Command::FocusMap => "map pane",
+            Command::ZoomIn => "zoom in",
+            Command::ZoomOut => "zoom out",
+            Command::PanLeft => "pan left",
+            Command::PanRight => "pan right",
+            Command::FitSelection => "fit to selection",
+            Command::ShowWorld => "whole world",
+            Command::CenterOnItem => "zoom to item",
+            Command::NextItem => "next item",
+            Command::PrevItem => "previous item",
+            Command::DrawBbox => "draw bbox",
+            Command::UseBbox => "bbox to search",
+            Command::PrevBin => "bar left",
+            Command::NextBin => "bar right",
+            Command::FilterBin => "filter to bar",
+            Command::ClearTimeFilter => "clear time filter",
+            Command::ShowThumbnail => "thumbnail",
         }
     }
 
@@ -279,6 +335,21 @@ impl Command {
             | Command::PushPackage
             | Command::PullPackage
             | Command::OpenPackage => Some(PaneId::Package),
+            Command::ZoomIn
+            | Command::ZoomOut
+            | Command::PanLeft
+            | Command::PanRight
+            | Command::FitSelection
+            | Command::ShowWorld
+            | Command::CenterOnItem
+            | Command::NextItem
+            | Command::PrevItem
+            | Command::DrawBbox
+            | Command::UseBbox
+            | Command::PrevBin
+            | Command::NextBin
+            | Command::FilterBin
+            | Command::ClearTimeFilter => Some(PaneId::Map),
             _ => None,
         }
     }

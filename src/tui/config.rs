@@ -45,6 +45,10 @@ pub struct Config {
     /// Key bindings, applied after `keymap.json`: `[[keymap]]` tables of key, command, scope.
     #[serde(default)]
     pub keymap: Vec<crate::tui::keymap::FileBinding>,
+    /// How thumbnails are drawn: `auto` (default), `halfblocks`, `kitty`, `sixel`, `iterm2`
+    /// (`--image-protocol` wins).
+    #[serde(default)]
+    pub image_protocol: Option<String>,
 }
 
 /// How a long run tells an operator who looks elsewhere that it ended.
@@ -115,6 +119,8 @@ impl Config {
             Notify::Off => "off",
         };
         out.push_str(&format!("notify = {notify:?}\n"));
+        let image = self.image_protocol.as_deref().unwrap_or("auto");
+        out.push_str(&format!("image_protocol = {image:?}\n"));
         out
     }
 }

@@ -257,6 +257,29 @@ const DEFAULTS: &[(Scope, &str, Command)] = &[
     (Scope::Pane(PaneId::Package), "o", Command::OpenPackage),
     (Scope::Pane(PaneId::Lock), "R", Command::RelocateLock),
     (Scope::Pane(PaneId::Lock), "E", Command::EnrichItems),
+    (Scope::GLOBAL, "6", Command::FocusMap),
+    (Scope::Pane(PaneId::Items), "T", Command::ShowThumbnail),
+    (Scope::Pane(PaneId::Map), "T", Command::ShowThumbnail),
+    (Scope::Pane(PaneId::Map), "+", Command::ZoomIn),
+    (Scope::Pane(PaneId::Map), "=", Command::ZoomIn),
+    (Scope::Pane(PaneId::Map), "-", Command::ZoomOut),
+    (Scope::Pane(PaneId::Map), "left", Command::PanLeft),
+    (Scope::Pane(PaneId::Map), "h", Command::PanLeft),
+    (Scope::Pane(PaneId::Map), "right", Command::PanRight),
+    (Scope::Pane(PaneId::Map), "l", Command::PanRight),
+    (Scope::Pane(PaneId::Map), "f", Command::FitSelection),
+    (Scope::Pane(PaneId::Map), "0", Command::ShowWorld),
+    (Scope::Pane(PaneId::Map), ".", Command::CenterOnItem),
+    (Scope::Pane(PaneId::Map), "n", Command::NextItem),
+    (Scope::Pane(PaneId::Map), "N", Command::PrevItem),
+    (Scope::Pane(PaneId::Map), "space", Command::ToggleMark),
+    (Scope::Pane(PaneId::Map), "v", Command::DrawBbox),
+    (Scope::Pane(PaneId::Map), "B", Command::UseBbox),
+    (Scope::Pane(PaneId::Map), "[", Command::PrevBin),
+    (Scope::Pane(PaneId::Map), "]", Command::NextBin),
+    (Scope::Pane(PaneId::Map), "enter", Command::FilterBin),
+    (Scope::Pane(PaneId::Map), "x", Command::ClearTimeFilter),
+    (Scope::Pane(PaneId::Items), "X", Command::ClearTimeFilter),
 ];
 
 /// A user keymap file: bindings that patch the defaults.
@@ -481,8 +504,8 @@ mod tests {
         assert_eq!(km.lookup(PaneId::Lock, &k('w')), Some(Command::WriteLock));
         assert_eq!(km.lookup(PaneId::Lock, &k('Q')), Some(Command::Quit));
         let err = km
-            .patch_json(r#"{"bindings":[{"key":"x","command":"quit","scope":"map"}]}"#)
+            .patch_json(r#"{"bindings":[{"key":"x","command":"quit","scope":"atlas"}]}"#)
             .unwrap_err();
-        assert!(err.contains("unknown scope `map`"), "{err}");
+        assert!(err.contains("unknown scope `atlas`"), "{err}");
     }
 }

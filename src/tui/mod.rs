@@ -29,6 +29,7 @@ pub mod popups;
 pub mod tasks;
 pub mod terminal;
 pub mod theme;
+pub mod thumbnail;
 pub mod update;
 pub mod view;
 pub mod watch;
@@ -69,6 +70,8 @@ pub struct Options {
     pub read_only: bool,
     /// Take mouse events (`--no-mouse` turns it off).
     pub mouse: bool,
+    /// How thumbnails are drawn (`--image-protocol`; `None`: the config's, else `auto`).
+    pub image_protocol: Option<String>,
 }
 
 /// Where the console keeps its files: XDG dirs via `directories`, each with an env override.
@@ -139,10 +142,24 @@ pub fn run(options: Options, runtime: tokio::runtime::Runtime) -> anyhow::Result
     let config = config::Config::load(&dirs.config.join("config.toml"))?;
     keymap.patch(&config.keymap).map_err(anyhow::Error::msg)?;
     let theme = Theme::choose(config.theme.as_deref()).map_err(anyhow::Error::msg)?;
+    image_choice(&options, &config)?;
     let ended = runtime.block_on(run_async(options, dirs, keymap, config, theme));
     // Blocking threads poll their tokens; one stuck in a read must not hold the exit up.
     runtime.shutdown_timeout(tasks::SHUTDOWN_DRAIN);
     ended
+}
+
+/// The thumbnail protocol setting: the flag, else `image_protocol` in `config.toml`.
+fn image_choice(
+    options: &Options,
+    config: &config::Config,
+) -> anyhow::Result<thumbnail::protocol::Choice> {
+    let text = options
+        .image_protocol
+        .as_deref()
+        .or(config.image_protocol.as_deref())
+        .unwrap_or("auto");
+    thumbnail::protocol::Choice::parse(text).map_err(anyhow::Error::msg)
 }
 
 /// The effective settings, as `config.toml` would write them, after the files they come
@@ -294,6 +311,8 @@ async fn run_async(
         theme
     };
     let mut model = Model::new(keymap, theme, (size.width, size.height));
+    // Like the background: asked (if at all) before the event reader takes the input.
+    model.picker = thumbnail::protocol::picker(image_choice(&options, &config)?);
     let fps = options.fps.or(config.fps).unwrap_or(app::DEFAULT_FPS);
     model.search.history = search::history::read(&dirs.state);
     model.items.layouts = items::layout::read(&dirs.state);

@@ -7,6 +7,7 @@ use super::line::LineEditor;
 use super::msg::WriteRequest;
 use super::panes::items::{ItemsPane, Phase};
 use super::panes::lock::LockPane;
+use super::panes::map::MapPane;
 use super::panes::package::{PackagePane, Pending};
 use super::panes::search::form::{FIELDS, LIST_FIELDS};
 use super::panes::search::SearchPane;
@@ -69,6 +70,8 @@ pub enum Popup {
         /// First line shown.
         scroll: usize,
     },
+    /// The thumbnail of an item (its state is `Model::thumbnail`).
+    Thumbnail,
 }
 
 /// What a text input edits.
@@ -231,6 +234,12 @@ pub struct Model {
     pub validation: ValidationPane,
     /// Package pane state.
     pub package: PackagePane,
+    /// Map pane state.
+    pub map: MapPane,
+    /// The last thumbnail asked for.
+    pub thumbnail: Option<super::thumbnail::Thumbnail>,
+    /// How thumbnails are drawn (the terminal's image protocol and cell size).
+    pub picker: ratatui_image::picker::Picker,
     /// What ran this session, and its CLI equivalents.
     pub activity: ActivityLog,
     /// Mouse events are taken (the wheel scrolls, a click selects).
@@ -289,6 +298,9 @@ impl Model {
             lock: LockPane::default(),
             validation: ValidationPane::default(),
             package: PackagePane::default(),
+            map: MapPane::default(),
+            thumbnail: None,
+            picker: ratatui_image::picker::Picker::halfblocks(),
             activity: ActivityLog::default(),
             read_only: false,
             mouse: true,

@@ -21,7 +21,7 @@ fn first_row(pane: PaneId) -> Option<u16> {
         PaneId::Items => Some(3),
         // Tabs; summary; gauge; header.
         PaneId::Lock | PaneId::Validation => Some(4),
-        PaneId::Search | PaneId::Package => None,
+        PaneId::Search | PaneId::Package | PaneId::Map => None,
     }
 }
 
@@ -45,6 +45,8 @@ pub enum Action {
     Commands(Command, usize),
     /// A click on the items header at this column: sort by the column there.
     SortAt(u16),
+    /// The map's own: zoom at the pointer, draw a bbox, select a footprint, pick a bar.
+    Map(MouseEvent),
 }
 
 /// What a mouse event does (`None`: nothing).
@@ -53,6 +55,9 @@ pub fn event(model: &mut Model, e: MouseEvent) -> Option<Action> {
         return None;
     }
     let wheel = |c: Command| Some(Action::Commands(c, WHEEL_ROWS as usize));
+    if model.focus == PaneId::Map && model.popup.is_none() && e.row > 0 {
+        return Some(Action::Map(e));
+    }
     match e.kind {
         MouseEventKind::ScrollUp => wheel(Command::Up),
         MouseEventKind::ScrollDown => wheel(Command::Down),
@@ -78,7 +83,7 @@ pub fn event(model: &mut Model, e: MouseEvent) -> Option<Action> {
                     model.validation.offset,
                     model.validation.shown.len(),
                 ),
-                PaneId::Search | PaneId::Package => return None,
+                PaneId::Search | PaneId::Package | PaneId::Map => return None,
             };
             let target = offset + clicked;
             if target >= len || e.row + 1 >= model.size.1 {
@@ -103,6 +108,7 @@ fn focus_command(pane: PaneId) -> Command {
         PaneId::Lock => Command::FocusLock,
         PaneId::Validation => Command::FocusValidation,
         PaneId::Package => Command::FocusPackage,
+        PaneId::Map => Command::FocusMap,
     }
 }
 

@@ -49,6 +49,8 @@ pub enum Msg {
     Validation(ValidationMsg),
     /// A package-pane task result.
     Package(PackageMsg),
+    /// A thumbnail fetch answered.
+    Thumbnail(super::thumbnail::ThumbnailMsg),
     /// A file write finished (or refused to overwrite: `needs_confirm`).
     FileWritten {
         /// What happened, one line.
@@ -95,6 +97,8 @@ pub enum Effect {
     Validation(ValidationEffect),
     /// Package-pane work (build, inspect, push, pull).
     Package(PackageEffect),
+    /// Fetch and decode a thumbnail.
+    Thumbnail(super::thumbnail::ThumbnailEffect),
     /// Write a file atomically.
     WriteFile(WriteRequest),
     /// List the directory of the command line's last word (tab completion).

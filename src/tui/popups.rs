@@ -297,6 +297,7 @@ fn move_by(model: &mut Model, delta: isize) {
             *scroll = step(*scroll, messages_len.saturating_sub(page) + 1);
         }
         Some(Popup::Columns { cursor }) => *cursor = step(*cursor, model.items.columns.len()),
+        Some(Popup::Thumbnail) => {}
     }
 }
 
@@ -504,6 +505,10 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, model: &Model) -> Option<Rect> {
         Popup::ConfirmPackage => {
             panes::package::view::draw_confirm(frame, area, &model.package, theme)
         }
+        Popup::Thumbnail => model
+            .thumbnail
+            .as_ref()
+            .map(|t| crate::tui::thumbnail::view::draw(frame, model, t)),
         Popup::Tasks { cursor } => Some(activity::view::draw_tasks(
             frame,
             area,

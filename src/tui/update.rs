@@ -15,9 +15,10 @@ use super::mouse;
 use super::msg::{Effect, Msg};
 use super::panes::search::form::FIELDS;
 use super::panes::search::SearchEffect;
-use super::panes::{items, lock, package, search, validation};
+use super::panes::{items, lock, map, package, search, validation};
 use super::pause;
 use super::popups::{self, PopupKey};
+use super::thumbnail;
 use super::watch;
 use super::write;
 
@@ -56,6 +57,7 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 effects
             }
             Some(mouse::Action::SortAt(x)) => items::update::click_header(model, x),
+            Some(mouse::Action::Map(e)) => map::update::mouse(model, e),
             None => {
                 model.is_dirty = false;
                 vec![]
@@ -68,6 +70,7 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Resized { width, height } => {
             model.size = (width, height);
             items::update::resized(model);
+            thumbnail::update::resized(model);
             vec![]
         }
         Msg::Search(m) => search::update::message(model, m),
@@ -76,6 +79,7 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 return vec![];
             };
             let mut effects = items::update::message(model, m);
+            map::update::items_changed(model);
             if let Some(c) = items::update::ready_action(model) {
                 effects.extend(command(model, c));
             }
@@ -87,6 +91,7 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Effect> {
             None => vec![],
         },
         Msg::Package(m) => package::update::message(model, m),
+        Msg::Thumbnail(m) => thumbnail::update::message(model, m),
         Msg::Copied { text, is_error } => {
             model.say(text, is_error);
             vec![]
@@ -286,6 +291,8 @@ pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
         Command::FocusLock => focus(model, PaneId::Lock),
         Command::FocusValidation => focus(model, PaneId::Validation),
         Command::FocusPackage => focus(model, PaneId::Package),
+        Command::FocusMap => focus(model, PaneId::Map),
+        Command::ShowThumbnail => thumbnail::update::open(model),
         Command::ShowTasks => {
             model.popup = Some(Popup::Tasks { cursor: 0 });
             vec![]
@@ -310,6 +317,7 @@ pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
                 PaneId::Lock => lock::update::copy_text(model, json),
                 PaneId::Validation => validation::update::copy_text(model, json),
                 PaneId::Package => package::update::copy_text(model, json),
+                PaneId::Map => map::update::copy_text(model, json),
             };
             match text {
                 Some(t) => vec![Effect::Copy(t)],
@@ -330,6 +338,7 @@ pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
                         .get(e.index)
                         .map(|l| l.row.item_id.clone())
                 }),
+                PaneId::Map => model.items.cursor_id.clone(),
                 PaneId::Search | PaneId::Package => None,
             };
             match id {
@@ -378,6 +387,7 @@ pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
             PaneId::Lock => lock::update::command(model, c),
             PaneId::Validation => validation::update::command(model, c),
             PaneId::Package => package::update::command(model, c),
+            PaneId::Map => map::update::command(model, c),
         },
     }
 }
@@ -389,6 +399,7 @@ pub fn cancel_run(model: &mut Model) -> Vec<Effect> {
         PaneId::Lock => lock::update::cancel(model),
         PaneId::Validation => validation::update::cancel(model),
         PaneId::Package => package::update::cancel(model),
+        PaneId::Map => map::update::cancel(model),
         PaneId::Search | PaneId::Items => None,
     };
     let cancelled = own.or_else(|| items::update::cancel_load(model));
@@ -412,6 +423,7 @@ fn move_by(model: &mut Model, delta: isize) -> Vec<Effect> {
         PaneId::Lock => lock::update::move_by(model, delta),
         PaneId::Validation => validation::update::move_by(model, delta),
         PaneId::Package => package::update::move_by(model, delta),
+        PaneId::Map => map::update::move_by(model, delta),
     }
     vec![]
 }

@@ -65,6 +65,20 @@ pub fn draw(frame: &mut Frame<'_>, model: &Model) -> Drawn {
             panes::validation::view::draw(frame, body, &model.validation, &model.theme);
         }
         PaneId::Package => panes::package::view::draw(frame, body, &model.package, &model.theme),
+        PaneId::Map => {
+            let search_bbox = crate::search::params::parse_bbox(model.search.form.bbox.trim())
+                .ok()
+                .map(|b| [b[0], b[1], b[b.len() / 2], b[b.len() / 2 + 1]]);
+            let overlays = panes::map::view::Overlays { search_bbox };
+            panes::map::view::draw(
+                frame,
+                body,
+                &model.map,
+                &model.items,
+                overlays,
+                &model.theme,
+            );
+        }
     }
     draw_status(frame, status, model);
     let popup = popups::draw(frame, body, model);

@@ -29,14 +29,14 @@ pub fn wkb_to_geojson(wkb: &[u8]) -> Result<Value> {
 /// `le` is the byte order of the geometry whose header was read last. That is always
 /// the geometry being read: a parent reads its count before its members, and nothing
 /// after them, so a member's header never needs to be "undone".
-struct Reader<'a> {
+pub(super) struct Reader<'a> {
     buf: &'a [u8],
-    pos: usize,
+    pub(super) pos: usize,
     le: bool,
 }
 
 impl<'a> Reader<'a> {
-    fn new(buf: &'a [u8]) -> Self {
+    pub(super) fn new(buf: &'a [u8]) -> Self {
         Self {
             buf,
             pos: 0,
@@ -61,19 +61,19 @@ impl<'a> Reader<'a> {
         self.take().map(u32::from_le_bytes)
     }
 
-    fn f64(&mut self) -> Result<f64> {
+    pub(super) fn f64(&mut self) -> Result<f64> {
         self.take().map(f64::from_le_bytes)
     }
 
     /// A count, and a capacity hint bounded by the bytes left (`min_size` per element).
-    fn count(&mut self, min_size: usize) -> Result<(u32, usize)> {
+    pub(super) fn count(&mut self, min_size: usize) -> Result<(u32, usize)> {
         let n = self.u32()?;
         let left = (self.buf.len() - self.pos) / min_size;
         Ok((n, left.min(n as usize)))
     }
 
     /// Reads byte order, type code and (EWKB) SRID.
-    fn header(&mut self) -> Result<GeometryKind> {
+    pub(super) fn header(&mut self) -> Result<GeometryKind> {
         let offset = self.pos;
         self.le = match self.take::<1>()? {
             [0] => false,

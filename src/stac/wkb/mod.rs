@@ -28,17 +28,20 @@
 //!   input cannot overflow the stack.
 //!
 //! Layout: `kind` (the type names and codes), `encode` (GeoJSON -> WKB), `decode`
-//! (WKB -> GeoJSON), `error` (what either direction rejects).
+//! (WKB -> GeoJSON), `outline` (WKB -> a drawable outline, for the console's map), `error`
+//! (what either direction rejects).
 
 mod decode;
 mod encode;
 mod error;
 mod kind;
+mod outline;
 
 pub use decode::{wkb_kind, wkb_to_geojson};
 pub use encode::write_wkb;
 pub use error::GeometryError;
 pub use kind::{GeometryBase, GeometryKind};
+pub use outline::{wkb_outline, Outline};
 
 /// Maximum GeometryCollection nesting depth accepted when encoding or decoding.
 pub const MAX_NESTING: usize = 32;

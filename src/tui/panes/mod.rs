@@ -4,6 +4,7 @@
 
 pub mod items;
 pub mod lock;
+pub mod map;
 pub mod package;
 pub mod search;
 pub mod validation;

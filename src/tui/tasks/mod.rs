@@ -49,6 +49,8 @@ pub enum TaskKind {
     Package,
     /// Reads a package's facts, or checks a registry tag.
     Inspect,
+    /// Fetches and decodes a thumbnail.
+    Thumbnail,
 }
 
 impl TaskKind {
@@ -66,6 +68,7 @@ impl TaskKind {
             TaskKind::Write => "write",
             TaskKind::Package => "package",
             TaskKind::Inspect => "inspect",
+            TaskKind::Thumbnail => "thumbnail",
         }
     }
 }

@@ -62,6 +62,9 @@ pub struct ViewSpec {
     pub filter_columns: Vec<String>,
     /// The order.
     pub sort: Option<SortSpec>,
+    /// Only items whose time overlaps this window (UTC microseconds, inclusive), from a
+    /// histogram bar of the map pane.
+    pub time_window: Option<(i64, i64)>,
 }
 
 /// Where the pane's items stand.
@@ -128,6 +131,8 @@ pub struct ItemsPane {
     pub sort: Option<SortSpec>,
     /// Current filter text.
     pub filter: String,
+    /// The histogram bar's time window the rows are filtered to (see [`ViewSpec`]).
+    pub time_window: Option<(i64, i64)>,
     /// The column names of the schema (derived ones included), in schema order.
     pub names: Vec<String>,
     /// What the load's first rows tell (column widths, default columns).
@@ -167,6 +172,7 @@ impl Default for ItemsPane {
             column_cursor: 0,
             sort: None,
             filter: String::new(),
+            time_window: None,
             names: Vec::new(),
             profile: Profile::default(),
             kind: String::new(),
@@ -197,6 +203,7 @@ impl ItemsPane {
             generation,
             marked,
             filter: std::mem::take(&mut self.filter),
+            time_window: self.time_window.take(),
             sort: self.sort.take(),
             view_generation: self.view_generation,
             kind: source_kind(&source),
@@ -261,7 +268,7 @@ impl ItemsPane {
 
     /// Whether rows are shown in arrival order, unfiltered.
     pub fn is_natural_order(&self) -> bool {
-        self.filter.is_empty() && self.sort.is_none()
+        self.filter.is_empty() && self.sort.is_none() && self.time_window.is_none()
     }
 
     /// The visible columns after the id.
@@ -281,6 +288,7 @@ impl ItemsPane {
             filter: self.filter.clone(),
             filter_columns,
             sort: self.sort.clone(),
+            time_window: self.time_window,
         }
     }
 
@@ -346,7 +354,7 @@ impl ItemsPane {
             return Selection {
                 ids,
                 count,
-                label: format!("{count} filtered items (/{})", self.filter),
+                label: format!("{count} filtered items ({})", self.filter_label()),
             };
         }
         Selection {
@@ -358,7 +366,19 @@ impl ItemsPane {
 
     /// Whether rows are filtered out of view (the shown rows are not all rows).
     pub fn is_filtered(&self) -> bool {
-        !self.filter.is_empty()
+        !self.filter.is_empty() || self.time_window.is_some()
+    }
+
+    /// The filters in words: `/drone`, `2019-10-06…2019-11-02`, or both.
+    pub fn filter_label(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.filter.is_empty() {
+            parts.push(format!("/{}", self.filter));
+        }
+        if let Some((s, e)) = self.time_window {
+            parts.push(time_window_label(s, e));
+        }
+        parts.join(" ")
     }
 
     /// Keeps only the marks of items that are loaded (a new load replaced the items).
@@ -472,4 +492,19 @@ pub enum ItemsEffect {
         /// Every source kind's layout.
         layouts: Layouts,
     },
+}
+
+/// A time window in words, to the day (or the minute when shorter than a day).
+pub fn time_window_label(start: i64, end: i64) -> String {
+    use crate::stac::datetime::format_rfc3339_micros;
+    const DAY: i64 = 86_400_000_000;
+    let cut = if end - start >= DAY { 10 } else { 16 };
+    let short = |t: i64| -> String {
+        format_rfc3339_micros(t)
+            .chars()
+            .take(cut)
+            .collect::<String>()
+            .replace('T', " ")
+    };
+    format!("{}…{}", short(start), short(end))
 }

@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 use super::columns::Source;
 use super::{RowRef, SortSpec, ViewSpec};
 use crate::preview::cell_text;
+use crate::search::local::batch_time_ranges;
 
 /// A sort key: numbers (and times) compare as numbers, everything else as text; nulls last.
 #[derive(Debug, Clone, PartialEq, PartialOrd)]
@@ -81,7 +82,21 @@ pub fn compute_view(
             .sort
             .as_ref()
             .and_then(|s| Source::of(batch, &s.column));
+        let times = match spec.time_window {
+            Some(_) => batch_time_ranges(batch).unwrap_or_else(|_| vec![None; batch.num_rows()]),
+            None => Vec::new(),
+        };
         for r in 0..batch.num_rows() {
+            if let Some((w0, w1)) = spec.time_window {
+                if !times
+                    .get(r)
+                    .copied()
+                    .flatten()
+                    .is_some_and(|(s, e)| s <= w1 && e >= w0)
+                {
+                    continue;
+                }
+            }
             if !needle.is_empty()
                 && !filter_cols
                     .iter()
@@ -153,6 +168,7 @@ mod tests {
                 column: "gsd".into(),
                 descending,
             }),
+            time_window: None,
         };
         let t = CancellationToken::new();
         assert_eq!(
@@ -172,10 +188,23 @@ mod tests {
             filter: "GAM".into(),
             filter_columns: vec!["id".into(), "title".into()],
             sort: None,
+            time_window: None,
         };
         let t = CancellationToken::new();
         assert_eq!(ids(&b, &compute_view(&b, &spec, &t).unwrap()), ["c"]);
         t.cancel();
         assert!(compute_view(&b, &spec, &t).is_none());
+    }
+
+    #[test]
+    fn a_time_window_keeps_the_items_whose_time_overlaps_it() {
+        let b = batches();
+        let at = |s: &str| crate::stac::datetime::parse_rfc3339_micros(s).unwrap();
+        let spec = ViewSpec {
+            time_window: Some((at("2024-01-01T12:00:00Z"), at("2024-01-03T00:00:00Z"))),
+            ..ViewSpec::default()
+        };
+        let t = CancellationToken::new();
+        assert_eq!(ids(&b, &compute_view(&b, &spec, &t).unwrap()), ["b", "c"]);
     }
 }

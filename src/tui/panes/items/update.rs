@@ -273,6 +273,12 @@ pub fn submit_filter(model: &mut Model, text: &str) -> Vec<Effect> {
     view_changed(model)
 }
 
+/// A histogram bar (or `None`: every time) filters the rows.
+pub fn set_time_window(model: &mut Model, window: Option<(i64, i64)>) -> Vec<Effect> {
+    model.items.time_window = window;
+    view_changed(model)
+}
+
 /// Moves the table cursor by `delta` rows (clamped).
 pub fn move_by(model: &mut Model, delta: isize) {
     let page = model.page_rows();

@@ -189,7 +189,8 @@ pub fn submit_enrich_path(model: &mut Model, text: &str) -> Vec<Effect> {
 }
 
 /// The directory relative hrefs of the loaded items resolve against.
-fn items_dir(model: &Model) -> PathBuf {
+/// The directory relative hrefs of the loaded items resolve against.
+pub fn items_dir(model: &Model) -> PathBuf {
     Path::new(&model.items.source)
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

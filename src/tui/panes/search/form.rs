@@ -49,8 +49,11 @@ pub const FIELDS: [&str; 8] = [
 pub const SOURCE_FIELD: usize = 0;
 /// Index of the collections field.
 pub const COLLECTIONS_FIELD: usize = 1;
+
+/// The index of the bbox field (the map writes it).
+pub const BBOX_FIELD: usize = 2;
 /// The fields that hold comma-separated lists (collections, bbox, item ids, providers).
-pub const LIST_FIELDS: [usize; 4] = [COLLECTIONS_FIELD, 2, 6, 7];
+pub const LIST_FIELDS: [usize; 4] = [COLLECTIONS_FIELD, BBOX_FIELD, 6, 7];
 
 /// A STAC API search, checked and ready to run.
 #[derive(Debug, Clone)]
