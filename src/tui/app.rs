@@ -65,6 +65,7 @@ impl Effects {
             Effect::Lock(e) => panes::lock::jobs::start(tasks, e),
             Effect::Validation(e) => panes::validation::jobs::start(tasks, e),
             Effect::Package(e) => panes::package::jobs::start(tasks, self.state_dir.as_deref(), e),
+            Effect::Map(e) => panes::map::jobs::start(tasks, e),
             Effect::Thumbnail(e) => super::thumbnail::jobs::start(tasks, e),
             Effect::WriteFile(request) => write::start(tasks, request),
             Effect::Complete(line) => cmdline::complete::start(tasks, line),

@@ -49,6 +49,8 @@ pub enum Msg {
     Validation(ValidationMsg),
     /// A package-pane task result.
     Package(PackageMsg),
+    /// A map-pane task result.
+    Map(super::panes::map::MapMsg),
     /// A thumbnail fetch answered.
     Thumbnail(super::thumbnail::ThumbnailMsg),
     /// A file write finished (or refused to overwrite: `needs_confirm`).
@@ -97,6 +99,8 @@ pub enum Effect {
     Validation(ValidationEffect),
     /// Package-pane work (build, inspect, push, pull).
     Package(PackageEffect),
+    /// Map-pane work (reading footprints).
+    Map(super::panes::map::MapEffect),
     /// Fetch and decode a thumbnail.
     Thumbnail(super::thumbnail::ThumbnailEffect),
     /// Write a file atomically.

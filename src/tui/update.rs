@@ -26,6 +26,8 @@ use super::write;
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     let before = watch::before(model);
     let mut effects = dispatch(model, msg);
+    // The map follows the items, however they changed (a load, a resumed pause).
+    effects.extend(map::update::items_changed(model));
     watch::after(model, before, &effects);
     for (what, outcome, secs) in std::mem::take(&mut model.activity.ended) {
         if !model.is_focused && secs >= NOTIFY_AFTER_SECS {
@@ -79,7 +81,6 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 return vec![];
             };
             let mut effects = items::update::message(model, m);
-            map::update::items_changed(model);
             if let Some(c) = items::update::ready_action(model) {
                 effects.extend(command(model, c));
             }
@@ -92,6 +93,7 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Effect> {
         },
         Msg::Package(m) => package::update::message(model, m),
         Msg::Thumbnail(m) => thumbnail::update::message(model, m),
+        Msg::Map(m) => map::update::message(model, m),
         Msg::Copied { text, is_error } => {
             model.say(text, is_error);
             vec![]
@@ -126,6 +128,7 @@ fn dispatch(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 lock::update::task_failed(model, end.kind, &failure);
                 validation::update::task_failed(model, end.kind, &failure);
                 package::update::task_failed(model, end.kind, &failure);
+                map::update::task_failed(model, end.kind);
                 model.say(format!("{} task failed: {failure}", end.kind.name()), true);
             }
             vec![]

@@ -103,10 +103,12 @@ fn draw_tabs(frame: &mut Frame<'_>, area: Rect, model: &Model) {
         spans.push(Span::raw(" "));
     }
     if let Some(key) = model.keymap.key_for(model.focus, Command::ToggleHelp) {
-        spans.push(Span::styled(
-            format!("  {key} help"),
-            model.theme.style(Role::Dim),
-        ));
+        let hint = format!("  {key} help");
+        let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+        // Only whole: a clipped "? hel" helps nobody (the hint bar names ? too).
+        if used + hint.chars().count() <= usize::from(area.width) {
+            spans.push(Span::styled(hint, model.theme.style(Role::Dim)));
+        }
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

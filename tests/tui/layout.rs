@@ -252,5 +252,8 @@ fn every_pane_is_a_folder_with_the_same_four_files() {
         seen.push(path.file_name().unwrap().to_string_lossy().into_owned());
     }
     seen.sort();
-    assert_eq!(seen, ["items", "lock", "package", "search", "validation"]);
+    assert_eq!(
+        seen,
+        ["items", "lock", "map", "package", "search", "validation"]
+    );
 }

@@ -9,6 +9,7 @@ mod items;
 mod kit;
 mod layout;
 mod lock;
+mod map;
 mod package;
 mod search;
 mod signals;

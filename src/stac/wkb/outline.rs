@@ -164,7 +164,10 @@ mod tests {
         let part = &o.parts[0];
         assert!(part.len() <= 32, "{}", part.len());
         let (a, z) = (part[0], part[part.len() - 1]);
-        assert!((a.0 - z.0).abs() < 1e-9 && (a.1 - z.1).abs() < 1e-9, "{a:?} {z:?}");
+        assert!(
+            (a.0 - z.0).abs() < 1e-9 && (a.1 - z.1).abs() < 1e-9,
+            "{a:?} {z:?}"
+        );
         assert!((o.bbox[2] - 1.0).abs() < 1e-9 && (o.bbox[1] + 1.0).abs() < 1e-6);
     }
 

@@ -51,6 +51,8 @@ pub enum TaskKind {
     Inspect,
     /// Fetches and decodes a thumbnail.
     Thumbnail,
+    /// Reads footprints for the map.
+    Map,
 }
 
 impl TaskKind {
@@ -69,6 +71,7 @@ impl TaskKind {
             TaskKind::Package => "package",
             TaskKind::Inspect => "inspect",
             TaskKind::Thumbnail => "thumbnail",
+            TaskKind::Map => "map",
         }
     }
 }

@@ -8,6 +8,7 @@ use ratatui_image::Image;
 use super::{protocol, Phase, Thumbnail};
 use crate::tui::model::Model;
 use crate::tui::theme::Role;
+use crate::tui::widgets::cell::clip;
 use crate::tui::widgets::run::bytes_text;
 
 /// Draws the popup; returns its rect.
@@ -19,10 +20,9 @@ pub fn draw(frame: &mut Frame<'_>, model: &Model, t: &Thumbnail) -> ratatui::lay
         .borders(Borders::ALL)
         .title(format!(" {} · {} (esc closes) ", t.item_id, t.asset))
         .border_style(theme.style(Role::Popup));
-    let mut lines = vec![Line::styled(
-        crate::store::location::redact(&t.href),
-        theme.style(Role::Dim),
-    )];
+    let width = usize::from(rect.width.saturating_sub(2));
+    let href = clip(&crate::store::location::redact(&t.href), width);
+    let mut lines = vec![Line::styled(href, theme.style(Role::Dim))];
     match &t.phase {
         Phase::Loading => lines.push(Line::styled("fetching…", theme.style(Role::Info))),
         Phase::Failed(e) => lines.push(Line::styled(e.clone(), theme.style(Role::Bad))),

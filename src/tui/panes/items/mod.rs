@@ -91,6 +91,9 @@ pub struct ItemsPane {
     pub phase: Phase,
     /// The current load; messages of other loads are stale.
     pub generation: u64,
+    /// The generation the load started with (a cancel moves `generation` on to drop late
+    /// pages, but the batches are the same): what the map's footprints belong to.
+    pub load: u64,
     /// The items schema.
     pub schema: Option<SchemaRef>,
     /// The batches, in arrival order.
@@ -153,6 +156,7 @@ impl Default for ItemsPane {
             source: String::new(),
             phase: Phase::Empty,
             generation: 0,
+            load: 0,
             schema: None,
             batches: Vec::new(),
             total_rows: 0,
@@ -201,6 +205,7 @@ impl ItemsPane {
         *self = ItemsPane {
             phase: Phase::Loading,
             generation,
+            load: generation,
             marked,
             filter: std::mem::take(&mut self.filter),
             time_window: self.time_window.take(),

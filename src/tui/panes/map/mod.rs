@@ -2,19 +2,21 @@
 //! the search form's bbox, a bbox chosen on the map for the next search, and a histogram of
 //! the items over time whose bars filter the items table.
 //!
-//! Footprints are read once, as each batch arrives ([`footprint::read_batch`]: the WKB outline
-//! thinned to [`footprint::MAX_POINTS`] a part), and kept in the items pane's batch/row
-//! layout, so a frame walks the rows the table shows, skips those outside the view and draws a
+//! Footprints are read once per batch, in the task layer ([`jobs`], one read out at a time,
+//! like the items pane's views; [`footprint::read_batch`]: the WKB outline thinned to
+//! [`footprint::MAX_POINTS`] a part), and kept in the items pane's batch/row layout, so a frame walks the rows the table shows, skips those outside the view and draws a
 //! footprint smaller than a dot as one dot: 100,000 items draw as fast as the screen has
 //! dots. The selection is the items pane's (its cursor and marks), so the map, the table and
 //! every action on "these items" agree.
 
 pub mod footprint;
 pub mod histogram;
+pub mod jobs;
 pub mod update;
 pub mod view;
 pub mod viewport;
 
+use arrow_array::RecordBatch;
 use ratatui::layout::Rect;
 
 pub use self::footprint::MapItem;
@@ -42,7 +44,7 @@ impl Draft {
 /// The map pane state.
 #[derive(Debug, Clone)]
 pub struct MapPane {
-    /// The items load the footprints belong to (a new load starts over).
+    /// The items load the footprints belong to (`ItemsPane::load`; a new load starts over).
     pub generation: u64,
     /// One entry per item, by batch then row (the items pane's [`RowRef`] layout).
     ///
@@ -66,6 +68,8 @@ pub struct MapPane {
     pub press: Option<(u16, u16)>,
     /// The histogram bar under the cursor.
     pub bin: usize,
+    /// A read of new batches is out (the next waits for its answer).
+    pub is_reading: bool,
 }
 
 impl Default for MapPane {
@@ -82,6 +86,7 @@ impl Default for MapPane {
             draft: None,
             press: None,
             bin: 0,
+            is_reading: false,
         }
     }
 }
@@ -101,6 +106,34 @@ impl MapPane {
     pub fn is_empty(&self) -> bool {
         self.items.iter().all(Vec::is_empty)
     }
+}
+
+/// Task results for the map pane.
+#[derive(Debug)]
+pub enum MapMsg {
+    /// Batches read for the map.
+    Read {
+        /// The items load they belong to.
+        generation: u64,
+        /// The index of the first batch read.
+        first: usize,
+        /// One per batch, in order.
+        batches: Vec<footprint::ReadBatch>,
+    },
+}
+
+/// Work the map pane asks of the task layer.
+#[derive(Debug, Clone)]
+pub enum MapEffect {
+    /// Read footprints and times of these batches.
+    Read {
+        /// The items load.
+        generation: u64,
+        /// The index of the first of `batches` among the items pane's batches.
+        first: usize,
+        /// The batches (cheap clones of shared buffers).
+        batches: Vec<RecordBatch>,
+    },
 }
 
 /// Histogram rows (bars, then the axis line) when the pane is tall enough for it.

@@ -5,37 +5,59 @@
 use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 
-use super::footprint::read_batch;
 use super::histogram::bins;
-use super::{areas, Areas, Draft, MapPane, Viewport};
+use super::{areas, Areas, Draft, MapEffect, MapMsg, MapPane, Viewport};
 use crate::tui::command::{Command, PaneId};
 use crate::tui::model::Model;
 use crate::tui::msg::Effect;
 use crate::tui::panes::items;
 use crate::tui::panes::search::form::BBOX_FIELD;
+use crate::tui::tasks::TaskKind;
 
 /// A pan step: this fraction of the view.
 const PAN_STEP: f64 = 0.125;
 
-/// After the items pane changed: a new load starts the footprints over, new batches are
-/// read (cheap: the outline is read from WKB without JSON, and only once per batch).
-pub fn items_changed(model: &mut Model) {
-    let canvas = canvas(model);
+/// After the items pane changed: a new load starts the footprints over, and batches not yet
+/// read are asked for (one read out at a time; the answer asks for what arrived meanwhile).
+pub fn items_changed(model: &mut Model) -> Vec<Effect> {
     let map = &mut model.map;
-    if map.generation != model.items.generation {
+    if map.generation != model.items.load {
         *map = MapPane {
-            generation: model.items.generation,
+            generation: model.items.load,
             view: map.view,
             has_moved: map.has_moved,
             draft: map.draft,
             ..MapPane::default()
         };
     }
-    if map.items.len() >= model.items.batches.len() {
-        return;
+    let first = map.items.len();
+    if map.is_reading || first >= model.items.batches.len() {
+        return vec![];
     }
-    for batch in &model.items.batches[map.items.len()..] {
-        let read = read_batch(batch);
+    map.is_reading = true;
+    vec![Effect::Map(MapEffect::Read {
+        generation: map.generation,
+        first,
+        batches: model.items.batches[first..].to_vec(),
+    })]
+}
+
+/// A read answered: its items join the map (a stale one is dropped), and what arrived since
+/// is asked for.
+pub fn message(model: &mut Model, msg: MapMsg) -> Vec<Effect> {
+    let MapMsg::Read {
+        generation,
+        first,
+        batches,
+    } = msg;
+    let canvas = canvas(model);
+    let map = &mut model.map;
+    if generation != map.generation || first != map.items.len() {
+        model.is_dirty = false;
+        return vec![];
+    }
+    map.is_reading = false;
+    for read in batches {
         for item in &read.items {
             match item.bbox {
                 Some(b) => {
@@ -63,6 +85,14 @@ pub fn items_changed(model: &mut Model) {
         if let Some(extent) = map.extent {
             map.view = Viewport::fit(extent, canvas);
         }
+    }
+    items_changed(model)
+}
+
+/// A read task failed: the next change asks again.
+pub fn task_failed(model: &mut Model, kind: TaskKind) {
+    if kind == TaskKind::Map {
+        model.map.is_reading = false;
     }
 }
 
