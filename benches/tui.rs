@@ -5,6 +5,10 @@
 //! presses keys; a key waits at most for one chunk ahead of it, its own update and a frame.
 //! The benches time exactly that (target < 50 ms), in lock order and in the costliest view
 //! (problems only, grouped by drift kind: every chunk rebuilds the grouped order).
+//!
+//! The map: a frame with 100,000 footprints loaded (target < 16 ms), over the whole world
+//! (most are one dot) and zoomed onto one demo footprint (its ~400 copies all drawn as
+//! outlines, the rest culled); and a thumbnail decoded and drawn in half-blocks.
 // criterion's `criterion_group!` / `criterion_main!` generate public functions that cannot
 // carry docs: the one place `missing_docs` is allowed.
 #![allow(missing_docs)]
@@ -25,6 +29,7 @@ use stacpkg::tui::keymap::Keymap;
 use stacpkg::tui::model::Model;
 use stacpkg::tui::msg::Msg;
 use stacpkg::tui::panes::items::ItemsMsg;
+use stacpkg::tui::panes::map::jobs::read_inline;
 use stacpkg::tui::panes::validation::{GroupBy, ValidationEntry, ValidationMsg};
 use stacpkg::tui::tasks::forward::ROWS_PER_MSG;
 use stacpkg::tui::theme::Theme;
@@ -52,7 +57,7 @@ fn loaded_model() -> Model {
         for b in &batches {
             let b = b.slice(0, b.num_rows().min(ROWS - rows));
             rows += b.num_rows();
-            update(
+            let effects = update(
                 &mut m,
                 Msg::Items(ItemsMsg::Batch {
                     generation,
@@ -60,6 +65,7 @@ fn loaded_model() -> Model {
                     elapsed_secs: 1.0,
                 }),
             );
+            read_inline(&mut m, effects);
         }
     }
     // Somewhere in the middle of the table.
@@ -67,6 +73,61 @@ fn loaded_model() -> Model {
         update(&mut m, Msg::Command(Command::PageDown));
     }
     m
+}
+
+fn draw_map(c: &mut Criterion) {
+    let mut m = loaded_model();
+    assert_eq!(m.map.len(), ROWS);
+    update(&mut m, Msg::Command(Command::FocusMap));
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("test backend");
+    let mut frame = |m: &Model| {
+        terminal
+            .draw(|f| {
+                black_box(view::draw(f, m));
+            })
+            .expect("draw");
+    };
+    c.bench_function("map frame, 100k footprints, world, 120x40", |b| {
+        b.iter(|| frame(&m));
+    });
+    update(&mut m, Msg::Command(Command::CenterOnItem));
+    c.bench_function("map frame, 100k footprints, zoomed to one, 120x40", |b| {
+        b.iter(|| frame(&m));
+    });
+}
+
+fn thumbnail(c: &mut Criterion) {
+    use ratatui::layout::Size;
+    use ratatui_image::Image;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/demo/files/530f0cb92620c2065fec69d7/0/530f0cb92620c2065fec69d8.png");
+    let bytes = std::fs::read(path).expect("demo thumbnail");
+    let picker = stacpkg::tui::thumbnail::protocol::halfblocks();
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("test backend");
+    let make = |image| {
+        picker
+            .new_protocol(
+                image,
+                Size::new(118, 34),
+                stacpkg::tui::thumbnail::update::RESIZE,
+            )
+            .expect("protocol")
+    };
+    c.bench_function("thumbnail decode + half-blocks for 118x34 cells", |b| {
+        b.iter(|| {
+            let (image, _) = stacpkg::tui::thumbnail::jobs::decode("t.png", &bytes).expect("png");
+            black_box(make(image))
+        });
+    });
+    let (image, _) = stacpkg::tui::thumbnail::jobs::decode("t.png", &bytes).expect("png");
+    let protocol = make(image);
+    c.bench_function("thumbnail frame, 118x34 half-block cells", |b| {
+        b.iter(|| {
+            terminal
+                .draw(|f| f.render_widget(Image::new(&protocol), f.area()))
+                .expect("draw");
+        });
+    });
 }
 
 fn draw_items(c: &mut Criterion) {
@@ -216,5 +277,5 @@ fn key_during_ingest(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, draw_items, key_during_ingest);
+criterion_group!(benches, draw_items, key_during_ingest, draw_map, thumbnail);
 criterion_main!(benches);

@@ -28,6 +28,7 @@ const VARS: &[&str] = &[
     "KITTY_WINDOW_ID",
     "WEZTERM_EXECUTABLE",
     "COLORFGBG",
+    "LC_TERMINAL",
 ];
 
 const TMUX_OPTIONS: &[&str] = &["set-clipboard", "allow-passthrough", "default-terminal"];
@@ -130,7 +131,7 @@ pub fn checks(env: &Env) -> Vec<Check> {
         )
     };
     out.push(clipboard);
-    // Images (for the map, later): kitty graphics, iTerm2 inline, sixel.
+    // Images (thumbnails): kitty graphics, iTerm2 inline, sixel; what `auto` draws with.
     let program = env.var("TERM_PROGRAM");
     let images = if !env.var("KITTY_WINDOW_ID").is_empty() || term.contains("kitty") {
         "kitty graphics"
@@ -141,17 +142,21 @@ pub fn checks(env: &Env) -> Vec<Check> {
     } else if term.contains("sixel") || term.starts_with("foot") || term.starts_with("mlterm") {
         "sixel"
     } else {
-        "none known: maps draw with text cells"
+        "none known"
     };
     let passthrough_needed = in_tmux
-        && images != "none known: maps draw with text cells"
+        && images != "none known"
         && !matches!(
             env.tmux.get("allow-passthrough").map(String::as_str),
             Some("on" | "all")
         );
+    let auto = super::thumbnail::protocol::decide(super::thumbnail::protocol::Choice::Auto, &|k| {
+        Some(env.var(k).to_string()).filter(|v| !v.is_empty())
+    });
+    let drawn = super::thumbnail::protocol::name(auto);
     out.push(check(
         "images",
-        images,
+        format!("{images}; thumbnails draw in {drawn} (--image-protocol to choose)"),
         passthrough_needed.then_some("set -g allow-passthrough on   # in ~/.tmux.conf"),
     ));
     // Synchronized output (no tearing on slow links).

@@ -300,7 +300,7 @@ impl Model {
             package: PackagePane::default(),
             map: MapPane::default(),
             thumbnail: None,
-            picker: ratatui_image::picker::Picker::halfblocks(),
+            picker: super::thumbnail::protocol::halfblocks(),
             activity: ActivityLog::default(),
             read_only: false,
             mouse: true,

@@ -7,6 +7,7 @@
 //! popups in a real terminal.
 
 mod input;
+mod map;
 mod package;
 
 use std::path::Path;

@@ -10,6 +10,7 @@ use stacpkg::tui::model::{Model, Popup};
 use stacpkg::tui::msg::{Effect, Msg};
 use stacpkg::tui::panes::items::ItemsEffect;
 use stacpkg::tui::panes::map::footprint::read_batch;
+use stacpkg::tui::panes::map::jobs::read_inline;
 use stacpkg::tui::panes::map::update::pane_areas;
 use stacpkg::tui::panes::map::{MapEffect, MapMsg};
 use stacpkg::tui::thumbnail::{jobs, Loaded, Phase, ThumbnailEffect, ThumbnailMsg};
@@ -17,33 +18,12 @@ use stacpkg::tui::update::update;
 
 use super::kit::{code, compute, demo_batches, feed, key, model, render, start_load};
 
-/// Runs the map's reads the way the task layer does, until none is asked for.
-fn read_map(m: &mut Model, effects: Vec<Effect>) {
-    let mut queue = effects;
-    while let Some(e) = queue.pop() {
-        if let Effect::Map(MapEffect::Read {
-            generation,
-            first,
-            batches,
-        }) = e
-        {
-            let batches = batches.iter().map(read_batch).collect();
-            let msg = MapMsg::Read {
-                generation,
-                first,
-                batches,
-            };
-            queue.extend(update(m, Msg::Map(msg)));
-        }
-    }
-}
-
 /// The demo's 240 items loaded, the map pane focused.
 fn on_map(w: u16, h: u16) -> Model {
     let mut m = model(w, h);
     let g = start_load(&mut m);
     let effects = feed(&mut m, g, &demo_batches(240, 60));
-    read_map(&mut m, effects);
+    read_inline(&mut m, effects);
     update(&mut m, key('6'));
     assert_eq!(m.focus, PaneId::Map);
     m
@@ -321,7 +301,7 @@ fn an_item_without_a_thumbnail_says_so() {
     .collect::<Result<_, _>>()
     .unwrap();
     let effects = feed(&mut m, g, &batches);
-    read_map(&mut m, effects);
+    read_inline(&mut m, effects);
     update(&mut m, key('2'));
     assert!(update(&mut m, key('T')).is_empty());
     assert!(status(&m).contains("item bare has no thumbnail or overview asset"));
@@ -467,7 +447,7 @@ fn footprints_are_read_in_the_task_layer_one_read_at_a_time() {
         panic!("{next:?}");
     };
     assert_eq!((*first, batches.len()), (1, 2));
-    read_map(&mut m, next);
+    read_inline(&mut m, next);
     assert_eq!(m.map.len(), 90);
     // A new load: an answer for the old one is dropped.
     let old = MapMsg::Read {

@@ -12,6 +12,9 @@ use crate::tui::panes::items::json::item_json;
 use crate::tui::panes::lock::update::items_dir;
 use crate::tui::widgets::popup::centred;
 
+/// How an image meets the popup: scaled to fill it (a small thumbnail too), smoothly.
+pub const RESIZE: Resize = Resize::Scale(Some(ratatui_image::FilterType::Triangle));
+
 /// The asset keys tried first, in order; then any asset whose roles name one of them.
 const KEYS: [&str; 2] = ["thumbnail", "overview"];
 
@@ -136,11 +139,7 @@ pub fn resized(model: &mut Model) {
     }
     r.area = (area.width, area.height);
     let size = Size::new(area.width, area.height);
-    match picker.new_protocol(
-        (*r.image).clone(),
-        size,
-        Resize::Scale(Some(ratatui_image::FilterType::Triangle)),
-    ) {
+    match picker.new_protocol((*r.image).clone(), size, RESIZE) {
         Ok(p) => r.protocol = Some(p),
         Err(e) => {
             let e = format!("drawing the image: {e}");

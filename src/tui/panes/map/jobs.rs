@@ -40,3 +40,26 @@ pub fn start(tasks: &mut TaskManager<Msg>, effect: MapEffect) {
         Ok(())
     });
 }
+
+/// Runs the reads among `effects` here and now and answers each as its task would, until no
+/// read is asked for: for benches and tests, which drive `update` without a task layer.
+pub fn read_inline(model: &mut crate::tui::model::Model, effects: Vec<crate::tui::msg::Effect>) {
+    use crate::tui::msg::Effect;
+    let mut queue = effects;
+    while let Some(e) = queue.pop() {
+        if let Effect::Map(MapEffect::Read {
+            generation,
+            first,
+            batches,
+        }) = e
+        {
+            let batches = batches.iter().map(read_batch).collect();
+            let msg = MapMsg::Read {
+                generation,
+                first,
+                batches,
+            };
+            queue.extend(crate::tui::update::update(model, Msg::Map(msg)));
+        }
+    }
+}
