@@ -51,16 +51,38 @@ impl Default for ReadOptions {
     }
 }
 
-/// Calls `f` with every item a parsed document holds (a Feature, or a collection's features).
+/// Calls `f` with every item a parsed document holds (a Feature, a collection's features, or
+/// the entries of a bare JSON array of Items, as many scripts and test suites write them).
 fn for_each_item(
     doc: &Value,
     at: &dyn Fn() -> String,
     f: &mut dyn FnMut(&Map<String, Value>) -> Result<()>,
 ) -> Result<()> {
+    if let Value::Array(entries) = doc {
+        for (i, entry) in entries.iter().enumerate() {
+            match entry {
+                Value::Object(item)
+                    if item.get("type").and_then(Value::as_str) == Some("Feature") =>
+                {
+                    f(item)?;
+                }
+                _ => {
+                    return Err(Error::input(
+                        at(),
+                        format!(
+                            "entry {} of the JSON array is not a STAC Item (an object with \"type\": \"Feature\")",
+                            i + 1
+                        ),
+                    ))
+                }
+            }
+        }
+        return Ok(());
+    }
     let Value::Object(obj) = doc else {
         return Err(Error::input(
             at(),
-            "expected a STAC Item or ItemCollection object, found a JSON value of another kind",
+            "expected a STAC Item, an ItemCollection or a JSON array of Items, found a JSON value of another kind",
         ));
     };
     match obj.get("type").and_then(Value::as_str) {
@@ -532,6 +554,30 @@ mod tests {
             .unwrap();
         }
         (file, count)
+    }
+
+    #[test]
+    fn a_bare_json_array_of_items_is_read_and_a_stray_entry_named() {
+        let item = |id: &str| {
+            format!(
+                r#"{{"type":"Feature","stac_version":"1.0.0","id":"{id}","geometry":null,"properties":{{"datetime":"2024-01-01T00:00:00Z"}},"links":[],"assets":{{}}}}"#
+            )
+        };
+        let doc = format!("[{}, {}]", item("a"), item("b"));
+        let items = JsonItems::parse(doc.as_bytes(), "arr.json", &ReadOptions::default()).unwrap();
+        let rows: usize = items.map(|b| b.unwrap().num_rows()).sum();
+        assert_eq!(rows, 2);
+        let doc = format!("[{}, 3]", item("a"));
+        let err = JsonItems::parse(doc.as_bytes(), "arr.json", &ReadOptions::default())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("arr.json") && err.contains("entry 2 of the JSON array"),
+            "{err}"
+        );
+        let empty = JsonItems::parse(b"[]", "e.json", &ReadOptions::default()).unwrap();
+        assert_eq!(empty.count(), 0);
     }
 
     #[test]

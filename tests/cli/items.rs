@@ -214,6 +214,10 @@ fn from_json_accepts_items_and_collections() {
     let fc = testkit::feature_collection(&[it.clone(), item("two", json!({}))]);
     let (_, b) = ipc_of(&["items", "from-json", "-"], fc.to_string().into_bytes());
     assert_eq!(b.iter().map(RecordBatch::num_rows).sum::<usize>(), 2);
+    // A bare JSON array of Items, as scripts and test suites write them.
+    let array = json!([it.clone(), item("two", json!({})), item("three", json!({}))]);
+    let (_, b) = ipc_of(&["items", "from-json"], array.to_string().into_bytes());
+    assert_eq!(b.iter().map(RecordBatch::num_rows).sum::<usize>(), 3);
     let (_, b) = ipc_of(
         &[
             "items",

@@ -4,6 +4,21 @@
 
 use super::{console, Tmux};
 
+/// Waits for `text`, then until two captures 100 ms apart agree: the frame that brought
+/// `text` is drawn whole (tmux can be captured while a frame is half written).
+fn settled(tmux: &Tmux, text: &str) -> String {
+    let mut screen = tmux.wait_for(text);
+    for _ in 0..100 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let again = tmux.screen();
+        if again == screen {
+            return screen;
+        }
+        screen = again;
+    }
+    screen
+}
+
 /// Braille pattern cells (U+2801–U+28FF) on a screen.
 fn braille(screen: &str) -> usize {
     screen
@@ -18,14 +33,16 @@ fn the_demo_map_thumbnail_and_a_bbox_search_drawn_on_the_map() {
     let tmux = Tmux::start(&console(dir.path(), "--demo"));
     tmux.wait_for("240 items");
     // The map: footprints and land in Braille, the histogram under them.
-    let screen = tmux.press("6", "240 of 240 shown items in view");
+    tmux.keys(&["6"]);
+    let screen = settled(&tmux, "240 of 240 shown items in view");
     assert!(braille(&screen) > 200, "{screen}");
     assert!(
         screen.contains('▲'),
         "the histogram's cursor line: {screen}"
     );
     // A thumbnail, fetched from the demo's file server, drawn in half-blocks.
-    let screen = tmux.press("T", "drawn with halfblocks");
+    tmux.keys(&["T"]);
+    let screen = settled(&tmux, "drawn with halfblocks");
     assert!(screen.contains("48×32 px"), "{screen}");
     let blocks = screen.chars().filter(|c| matches!(c, '▀' | '▄')).count();
     assert!(blocks > 50, "{screen}");
@@ -37,7 +54,8 @@ fn the_demo_map_thumbnail_and_a_bbox_search_drawn_on_the_map() {
         tmux.keys(&["l", "k"]);
     }
     tmux.wait_for("drawn bbox");
-    let screen = tmux.press("B", "is in the search form");
+    tmux.keys(&["B"]);
+    let screen = settled(&tmux, "is in the search form");
     let bbox = screen
         .split("bbox ")
         .nth(1)
@@ -60,7 +78,7 @@ fn the_demo_map_thumbnail_and_a_bbox_search_drawn_on_the_map() {
     );
     let expected = String::from_utf8(out.stdout).unwrap().lines().count();
     assert!(expected > 0 && expected < 240, "{expected} items in {bbox}");
-    let screen = tmux.wait_for(&format!("· {expected} items"));
+    let screen = settled(&tmux, &format!("· {expected} items"));
     assert!(!screen.contains("240 items"), "{screen}");
     // The map shows only them.
     tmux.press("6", &format!("of {expected} shown items in view"));

@@ -134,4 +134,24 @@ mod tests {
         assert_eq!(json["properties"]["gsd"], 0.1);
         assert_eq!(json["bbox"][3], 4.0);
     }
+
+    /// Doubles one ulp from their neighbours (seen in NAIP's `proj:bbox`) come back exactly
+    /// as written: parsed correctly rounded, printed shortest round-trip.
+    #[test]
+    fn doubles_come_back_bit_for_bit() {
+        let line = r#"{"type":"Feature","stac_version":"1.0.0","id":"n","geometry":{"type":"Point","coordinates":[-122.0000000000001,45.1]},"properties":{"datetime":"2024-01-01T00:00:00Z","proj:bbox":[2012712.9000000001,216113.69999999998,2013000.5,216500.25],"big":9007199254740993},"links":[],"assets":{}}"#;
+        let b = NdjsonItems::scan(std::io::Cursor::new(line), "t", ReadOptions::default())
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        let text = serde_json::to_string(&item_json(&b[0], 0)).unwrap();
+        for literal in [
+            "2012712.9000000001",
+            "216113.69999999998",
+            "-122.0000000000001",
+            "9007199254740993",
+        ] {
+            assert!(text.contains(literal), "{literal} not in {text}");
+        }
+    }
 }

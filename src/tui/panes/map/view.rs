@@ -71,6 +71,11 @@ fn outline(ctx: &mut Context<'_>, item: &MapItem, bbox: [f64; 4], color: Color) 
             });
         }
         for w in part.windows(2) {
+            // A jump of more than half the world is a ring crossing the antimeridian: its
+            // two sides are drawn, not a line across the map.
+            if (w[1].0 - w[0].0).abs() > 180.0 {
+                continue;
+            }
             ctx.draw(&Line::new(w[0].0, w[0].1, w[1].0, w[1].1, color));
         }
     }
