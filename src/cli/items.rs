@@ -98,6 +98,16 @@ pub enum ItemsCommand {
         /// GeoParquet file to write; parent directories are created, an existing file replaced
         output: PathBuf,
     },
+    /// Write an items stream from stdin as STAC Items, one JSON object a line
+    ToNdjson {
+        /// File to write atomically (default, or `-`: stdout)
+        output: Option<PathBuf>,
+    },
+    /// Write an items stream from stdin as one STAC FeatureCollection
+    ToJson {
+        /// File to write atomically (default, or `-`: stdout)
+        output: Option<PathBuf>,
+    },
 }
 
 /// Rows per output batch.
@@ -228,15 +238,11 @@ pub fn run(cmd: ItemsCommand) -> Result<u8> {
         ItemsCommand::RemoveAlternate { alternate_key } => {
             alternate_stdin(&AlternateOp::Remove { key: alternate_key })?;
         }
+        ItemsCommand::ToNdjson { output } => to_json(output, false)?,
+        ItemsCommand::ToJson { output } => to_json(output, true)?,
         ItemsCommand::ToParquet { output: path } => {
-            let mut stream = open_items_stdin()?;
+            let mut stream = open_geoparquet_shaped_stdin()?;
             let schema = stream.schema();
-            if schema.field_with_name("assets_json").is_ok() {
-                anyhow::bail!(stacpkg::Error::input(
-                    "stdin",
-                    "holds the internal compact items shape (`assets_json`); produce a GeoParquet-shaped stream with `stacpkg items from-json/from-ndjson/from-parquet`"
-                ));
-            }
             let mut writer = ItemsParquetWriter::create(&path, &schema)?;
             while let Some(batch) = stream.next_batch()? {
                 writer.write(&batch)?;
@@ -286,6 +292,29 @@ fn open_items_stdin() -> Result<IpcStreamReader<std::io::StdinLock<'static>>> {
     input::require_piped_stdin("an Arrow IPC items stream", IPC_EXAMPLE)?;
     let stream = stacpkg::ipc::open_stream(std::io::stdin().lock(), "stdin")?;
     expect_kind(&stream.schema(), SchemaKind::Items, "stdin")?;
+    Ok(stream)
+}
+
+/// `items to-ndjson` / `to-json`: the items on stdin back as STAC JSON (`collection`: one
+/// FeatureCollection), on stdout or atomically into `output`.
+fn to_json(output: Option<PathBuf>, collection: bool) -> Result<()> {
+    let stream = open_geoparquet_shaped_stdin()?;
+    let output = output.filter(|p| p.as_os_str() != "-");
+    let rows = super::search_out::write_json_rows(stream, collection, output.as_deref())?;
+    tracing::info!("wrote {rows} items as JSON");
+    Ok(())
+}
+
+/// The items stream on stdin, refused in the internal compact shape (`assets_json`), which
+/// only the package builder reads.
+fn open_geoparquet_shaped_stdin() -> Result<IpcStreamReader<std::io::StdinLock<'static>>> {
+    let stream = open_items_stdin()?;
+    if stream.schema().field_with_name("assets_json").is_ok() {
+        anyhow::bail!(stacpkg::Error::input(
+            "stdin",
+            "holds the internal compact items shape (`assets_json`); produce a GeoParquet-shaped stream with `stacpkg items from-json/from-ndjson/from-parquet`"
+        ));
+    }
     Ok(stream)
 }
 

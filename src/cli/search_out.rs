@@ -21,6 +21,8 @@ use stacpkg::ipc::IpcStreamWriter;
 use stacpkg::schema::{expect_kind, SchemaKind};
 use stacpkg::search::{search_to_batches, LocalFilter, Page, SearchParams};
 use stacpkg::stac::geoparquet::ItemsParquetWriter;
+use stacpkg::stac::item_json::item_document;
+use stacpkg::stac::json_out::JsonItemsWriter;
 use stacpkg::stac::read::DEFAULT_MAX_BATCH_BYTES;
 use stacpkg::stac::{open_catalogue, Catalogue, CatalogueFormat, ReadOptions};
 
@@ -87,91 +89,35 @@ pub fn choose_format(flag: Option<OutputFormat>, output: Option<&Path>) -> Resul
     Ok(format)
 }
 
-/// Writes JSON items one by one: NDJSON lines or a FeatureCollection.
-struct JsonWriter<W: Write> {
-    out: W,
-    collection: bool,
-    count: u64,
-    name: String,
-}
-
-impl<W: Write> JsonWriter<W> {
-    fn new(mut out: W, collection: bool, name: &str) -> Result<Self> {
-        if collection {
-            out.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[")
-                .map_err(|e| stacpkg::Error::io(name, e))?;
-        }
-        Ok(Self {
-            out,
-            collection,
-            count: 0,
-            name: name.to_string(),
-        })
-    }
-
-    fn item(&mut self, item: &Value) -> Result<()> {
-        let io = |e: std::io::Error| stacpkg::Error::io(&self.name, e);
-        if self.collection && self.count > 0 {
-            self.out.write_all(b",\n").map_err(io)?;
-        }
-        serde_json::to_writer(&mut self.out, item)
-            .map_err(|e| stacpkg::Error::io(&self.name, e.into()))?;
-        if !self.collection {
-            self.out
-                .write_all(b"\n")
-                .map_err(|e| stacpkg::Error::io(&self.name, e))?;
-        }
-        self.count += 1;
-        Ok(())
-    }
-
-    fn flush(&mut self) -> Result<()> {
-        self.out
-            .flush()
-            .map_err(|e| stacpkg::Error::io(&self.name, e))?;
-        Ok(())
-    }
-
-    fn finish(mut self) -> Result<W> {
-        if self.collection {
-            self.out
-                .write_all(b"]}\n")
-                .map_err(|e| stacpkg::Error::io(&self.name, e))?;
-        }
-        self.flush()?;
-        Ok(self.out)
-    }
-}
-
 /// An output file written atomically, or stdout.
-enum Target {
+pub(crate) enum Target {
     Stdout,
     File(AtomicFile),
 }
 
 impl Target {
-    fn open(path: Option<&Path>) -> Result<Self> {
+    pub(crate) fn open(path: Option<&Path>) -> Result<Self> {
         Ok(match path {
             None => Target::Stdout,
             Some(p) => Target::File(AtomicFile::create(p)?),
         })
     }
 
-    fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         match self {
             Target::Stdout => "stdout".into(),
             Target::File(f) => f.target().display().to_string(),
         }
     }
 
-    fn writer(&self) -> Result<Box<dyn Write>> {
+    pub(crate) fn writer(&self) -> Result<Box<dyn Write>> {
         Ok(match self {
             Target::Stdout => Box::new(BufWriter::with_capacity(1 << 20, std::io::stdout().lock())),
             Target::File(f) => Box::new(BufWriter::with_capacity(1 << 20, f.handle()?)),
         })
     }
 
-    fn commit(self) -> Result<()> {
+    pub(crate) fn commit(self) -> Result<()> {
         if let Target::File(f) = self {
             f.commit()?;
         }
@@ -193,7 +139,7 @@ where
     match format {
         OutputFormat::Ndjson | OutputFormat::Json => {
             let target = Target::open(output)?;
-            let mut writer = JsonWriter::new(
+            let mut writer = JsonItemsWriter::new(
                 target.writer()?,
                 format == OutputFormat::Json,
                 &target.name(),
@@ -204,7 +150,7 @@ where
                 }
                 writer.flush()?;
             }
-            let count = writer.count;
+            let count = writer.count();
             drop(writer.finish()?);
             target.commit()?;
             warn_empty(source, count);
@@ -228,6 +174,27 @@ where
             Ok(count)
         }
     }
+}
+
+/// Writes items batches back as STAC JSON (NDJSON, or a FeatureCollection), row by row, on
+/// stdout or atomically into `output`; returns the items written.
+pub(crate) fn write_json_rows(
+    batches: impl Iterator<Item = stacpkg::Result<RecordBatch>>,
+    collection: bool,
+    output: Option<&Path>,
+) -> Result<u64> {
+    let target = Target::open(output)?;
+    let mut writer = JsonItemsWriter::new(target.writer()?, collection, &target.name())?;
+    for batch in batches {
+        let batch = batch?;
+        for row in 0..batch.num_rows() {
+            writer.item(&item_document(&batch, row))?;
+        }
+    }
+    let count = writer.count();
+    drop(writer.finish()?);
+    target.commit()?;
+    Ok(count)
 }
 
 fn warn_empty(source: &str, count: u64) {
@@ -293,12 +260,6 @@ pub fn search_local(
     let filter = LocalFilter::from_params(params, &name).map_err(|e| UsageError(e.to_string()))?;
     let catalogue_format = CatalogueFormat::of(path);
     if catalogue_format == CatalogueFormat::GeoParquet {
-        if matches!(format, OutputFormat::Ndjson | OutputFormat::Json) {
-            return Err(UsageError(format!(
-                "{name}: a GeoParquet source is searched into the items stream or GeoParquet (--output-format arrow or -o x.parquet); for JSON use `rustac translate`"
-            ))
-            .into());
-        }
         let options = ReadOptions {
             batch_size,
             ..ReadOptions::default()
@@ -329,6 +290,11 @@ pub fn search_local(
                     count += b.num_rows() as u64;
                 }
             });
+        if matches!(format, OutputFormat::Ndjson | OutputFormat::Json) {
+            let written = write_json_rows(filtered, format == OutputFormat::Json, output)?;
+            warn_empty(&name, written);
+            return Ok(written);
+        }
         write_batches(schema, filtered, format, output)?;
         return Ok(count);
     }

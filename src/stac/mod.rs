@@ -5,6 +5,8 @@ pub mod column;
 pub mod datetime;
 pub mod geoparquet;
 pub mod item;
+pub mod item_json;
+pub mod json_out;
 pub mod read;
 pub mod shape;
 pub mod wkb;

@@ -564,3 +564,98 @@ fn terminal_stdout_gets_the_preview_table() {
         "{text}"
     );
 }
+
+/// STAC JSON → items stream → GeoParquet → items stream → STAC JSON gives every item back:
+/// the same members and values (absent and null members are both left out; `datetime` stays,
+/// null beside a start/end range), doubles bit for bit, times as the same instant.
+#[test]
+fn items_come_back_as_stac_json_through_geoparquet() {
+    let dir = temp_dir();
+    let input = fixture("../../assets/demo/items.ndjson");
+    let parquet = dir.path().join("rt.parquet");
+    let out = shell(&format!(
+        r#""$STACPKG" items from-ndjson '{}' | "$STACPKG" items to-parquet '{}'
+"$STACPKG" items from-parquet '{}' | "$STACPKG" items to-ndjson"#,
+        input.display(),
+        parquet.display(),
+        parquet.display()
+    ))
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let original = std::fs::read_to_string(&input).unwrap();
+    assert_eq!(text.lines().count(), original.lines().count());
+    fn strip(v: &Value) -> Value {
+        match v {
+            Value::Object(m) => Value::Object(
+                m.iter()
+                    .filter(|(k, v)| !v.is_null() || k.as_str() == "datetime")
+                    .map(|(k, v)| (k.clone(), strip(v)))
+                    .collect(),
+            ),
+            Value::Array(a) => Value::Array(a.iter().map(strip).collect()),
+            Value::String(s) => match chrono::DateTime::parse_from_rfc3339(s) {
+                Ok(t) => Value::String(t.to_utc().to_rfc3339()),
+                Err(_) => v.clone(),
+            },
+            v => v.clone(),
+        }
+    }
+    for (line, back) in original.lines().zip(text.lines()) {
+        let a: Value = serde_json::from_str(line).unwrap();
+        let b: Value = serde_json::from_str(back).unwrap();
+        assert_eq!(strip(&a), strip(&b), "{back}");
+        // STAC's key order.
+        let at = |k: &str| back.find(&format!("\"{k}\":")).unwrap();
+        assert!(at("type") < at("stac_version") && at("id") < at("geometry"));
+        assert!(at("geometry") < at("properties") && at("links") < at("assets"));
+    }
+    // The same rows as one FeatureCollection, atomically into a file.
+    let json = dir.path().join("items.json");
+    let out = shell(&format!(
+        r#""$STACPKG" items from-parquet '{}' | "$STACPKG" items to-json '{}'"#,
+        parquet.display(),
+        json.display()
+    ))
+    .output()
+    .unwrap();
+    assert!(out.status.success() && out.stdout.is_empty());
+    let fc: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(fc["type"], "FeatureCollection");
+    assert_eq!(fc["features"].as_array().unwrap().len(), 240);
+    // And `search` of the GeoParquet file writes JSON too (it used to refuse).
+    let out = stacpkg()
+        .args([
+            "search",
+            parquet.to_str().unwrap(),
+            "--bbox",
+            "-20,-40,60,40",
+        ])
+        .args(["--output-format", "ndjson"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let n = String::from_utf8(out.stdout).unwrap().lines().count();
+    assert!(n > 0 && n < 240, "{n}");
+}
+
+#[test]
+fn to_ndjson_names_a_stdin_that_is_not_an_items_stream() {
+    let out = stacpkg()
+        .args(["items", "to-ndjson"])
+        .write_stdin(b"not arrow".to_vec())
+        .output()
+        .unwrap();
+    assert!(!out.status.success() && out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("stacpkg: error: stdin"), "{err}");
+}

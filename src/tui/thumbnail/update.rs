@@ -6,9 +6,9 @@ use ratatui_image::Resize;
 use serde_json::Value;
 
 use super::{Phase, Ready, Thumbnail, ThumbnailEffect, ThumbnailMsg};
+use crate::stac::item_json::item_json;
 use crate::tui::model::{Model, Popup};
 use crate::tui::msg::Effect;
-use crate::tui::panes::items::json::item_json;
 use crate::tui::panes::lock::update::items_dir;
 use crate::tui::widgets::popup::centred;
 

@@ -19,7 +19,6 @@ use self::layout::{Layouts, SavedColumn};
 
 pub mod columns;
 pub mod jobs;
-pub mod json;
 pub mod layout;
 pub mod order;
 pub mod update;

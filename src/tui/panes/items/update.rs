@@ -6,8 +6,8 @@
 
 use std::sync::Arc;
 
-use super::json::item_json;
 use super::{ItemsEffect, ItemsMsg, Phase, RowRef, SortSpec};
+use crate::stac::item_json::item_document;
 use crate::tui::command::{Command, PaneId};
 use crate::tui::model::Popup;
 use crate::tui::model::{InputTarget, Model};
@@ -161,8 +161,8 @@ pub fn command(model: &mut Model, c: Command) -> Vec<Effect> {
             let items = &model.items;
             if let Some(r) = items.current() {
                 let batch = &items.batches[r.batch as usize];
-                let json = item_json(batch, r.row as usize);
-                let text = serde_json::to_string_pretty(&json).unwrap_or_default();
+                let doc = item_document(batch, r.row as usize);
+                let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
                 model.popup = Some(Popup::Json {
                     title: items.id_of(r).unwrap_or_default(),
                     lines: text.lines().map(String::from).collect(),
@@ -385,8 +385,8 @@ pub fn copy_text(model: &Model, json: bool) -> Option<String> {
     let r = items.current()?;
     let batch = &items.batches[r.batch as usize];
     if json {
-        let value = item_json(batch, r.row as usize);
-        return serde_json::to_string_pretty(&value).ok();
+        let doc = item_document(batch, r.row as usize);
+        return serde_json::to_string_pretty(&doc).ok();
     }
     let columns = items.visible_columns();
     let name = columns.get(items.column_cursor).copied().unwrap_or("id");
