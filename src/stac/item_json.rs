@@ -67,7 +67,9 @@ fn bbox_array(value: Value) -> Value {
     let Value::Object(map) = &value else {
         return value;
     };
-    let keys: &[&str] = if map.contains_key("zmin") {
+    // The union schema gives a 2-D row of a table with 3-D boxes null `zmin` / `zmax`.
+    let has_z = map.get("zmin").is_some_and(|z| !z.is_null());
+    let keys: &[&str] = if has_z {
         &["xmin", "ymin", "zmin", "xmax", "ymax", "zmax"]
     } else {
         &["xmin", "ymin", "xmax", "ymax"]

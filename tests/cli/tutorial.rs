@@ -271,6 +271,18 @@ stacpkg items from-parquet "$tmpdir/openaerialmap-austria.pkg/items.parquet" \
         thumbnail["alternate"]["s3"]["href"],
         format!("s3://oin-hotosm-temp/{key}")
     );
+    // The same, as README shows it: the first enriched item back as STAC JSON; its thumbnail
+    // asset holds what the tutorial prints (href and alternate.s3.href).
+    let first = t.step(
+        r#"stacpkg items from-parquet "$tmpdir/openaerialmap-austria.enriched.items.parquet" | stacpkg items to-ndjson | head -1"#,
+    );
+    let first: Value = serde_json::from_str(first.trim()).unwrap();
+    let asset = &first["assets"]["thumbnail"];
+    assert_eq!(asset["href"], thumbnail["href"]);
+    assert_eq!(
+        asset["alternate"],
+        serde_json::json!({"s3": {"href": format!("s3://oin-hotosm-temp/{key}")}})
+    );
 
     // Inspect.
     t.step(r#"stacpkg inspect "$tmpdir/openaerialmap-austria.pkg" > "$tmpdir/inspect.yaml""#);
