@@ -565,14 +565,9 @@ fn terminal_stdout_gets_the_preview_table() {
     );
 }
 
-/// STAC JSON → items stream → GeoParquet → items stream → STAC JSON gives every item back:
-/// the same members and values (absent and null members are both left out; `datetime` stays,
-/// null beside a start/end range), doubles bit for bit, times as the same instant.
-#[test]
-fn items_come_back_as_stac_json_through_geoparquet() {
-    let dir = temp_dir();
-    let input = fixture("../../assets/demo/items.ndjson");
-    let parquet = dir.path().join("rt.parquet");
+/// `from-ndjson INPUT | to-parquet PARQUET`, then `from-parquet PARQUET | to-ndjson`: the
+/// NDJSON that comes back.
+fn json_through_geoparquet(input: &std::path::Path, parquet: &std::path::Path) -> String {
     let out = shell(&format!(
         r#""$STACPKG" items from-ndjson '{}' | "$STACPKG" items to-parquet '{}'
 "$STACPKG" items from-parquet '{}' | "$STACPKG" items to-ndjson"#,
@@ -587,7 +582,18 @@ fn items_come_back_as_stac_json_through_geoparquet() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let text = String::from_utf8(out.stdout).unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// STAC JSON → items stream → GeoParquet → items stream → STAC JSON gives every item back:
+/// the same members and values (absent and null members are both left out; `datetime` stays,
+/// null beside a start/end range), doubles bit for bit, times as the same instant.
+#[test]
+fn items_come_back_as_stac_json_through_geoparquet() {
+    let dir = temp_dir();
+    let input = fixture("../../assets/demo/items.ndjson");
+    let parquet = dir.path().join("rt.parquet");
+    let text = json_through_geoparquet(&input, &parquet);
     let original = std::fs::read_to_string(&input).unwrap();
     assert_eq!(text.lines().count(), original.lines().count());
     fn strip(v: &Value) -> Value {
@@ -692,21 +698,7 @@ fn tricky_items_come_back_exactly() {
     let dir = temp_dir();
     let input = write_temp(dir.path(), "in.ndjson", ndjson(&items));
     let parquet = dir.path().join("rt.parquet");
-    let out = shell(&format!(
-        r#""$STACPKG" items from-ndjson '{}' | "$STACPKG" items to-parquet '{}'
-"$STACPKG" items from-parquet '{}' | "$STACPKG" items to-ndjson"#,
-        input.display(),
-        parquet.display(),
-        parquet.display()
-    ))
-    .output()
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = json_through_geoparquet(&input, &parquet);
     for (item, back) in items.iter().zip(text.lines()) {
         let mut expected = item.clone();
         // The one spelling that changes: a time comes back in the same instant's UTC form.
