@@ -167,7 +167,11 @@ fn image_choice(
 pub fn print_config(options: &Options) -> anyhow::Result<String> {
     let dirs = Dirs::resolve()?;
     let path = dirs.config.join("config.toml");
-    let config = config::Config::load(&path)?;
+    let mut config = config::Config::load(&path)?;
+    image_choice(options, &config)?;
+    if options.image_protocol.is_some() {
+        config.image_protocol.clone_from(&options.image_protocol);
+    }
     let theme = Theme::choose(config.theme.as_deref()).map_err(anyhow::Error::msg)?;
     let theme = match theme.palette() {
         theme::Palette::Dark => "dark",

@@ -38,6 +38,23 @@ fn print_config_shows_the_files_and_the_effective_settings() {
     // --fps wins over the file.
     let out = tui(dir.path(), &["--print-config", "--fps", "12"]).success();
     assert!(String::from_utf8_lossy(&out.get_output().stdout).contains("fps = 12"));
+    // The image protocol: auto by default, the flag wins, a bad one is named.
+    assert!(
+        text.lines().any(|l| l == "image_protocol = \"auto\""),
+        "{text}"
+    );
+    let out = tui(dir.path(), &["--print-config", "--image-protocol", "sixel"]).success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        text.lines().any(|l| l == "image_protocol = \"sixel\""),
+        "{text}"
+    );
+    let out = tui(dir.path(), &["--print-config", "--image-protocol", "png"]).failure();
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        err.contains("image protocol `png`") && err.contains("halfblocks"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -132,12 +132,28 @@ fn demo_streams_items_survives_a_task_panic_and_restores_the_terminal() {
         "{screen}"
     );
 
-    // Enter opens the item's JSON; its hrefs point at the local file server.
+    // Enter opens the item's JSON, in STAC's key order; its asset hrefs (further down, page
+    // by page) point at the local file server.
     tmux.keys(&["Enter"]);
-    let screen = tmux.wait_for("\"href\": \"http://127.0.0.1:");
-    assert!(screen.contains("line 1/"), "{screen}");
+    let screen = tmux.wait_for("line 1/");
+    assert!(screen.contains("\"type\": \"Feature\""), "{screen}");
+    let mut pages = 0;
+    while !tmux.screen().contains("\"href\": \"http://127.0.0.1:") {
+        assert!(
+            pages < 12,
+            "no local href in the item's JSON: {}",
+            tmux.screen()
+        );
+        let before = tmux.screen();
+        tmux.keys(&["NPage"]);
+        let limit = Instant::now() + Duration::from_secs(10);
+        while tmux.screen() == before && Instant::now() < limit {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        pages += 1;
+    }
     tmux.keys(&["Escape"]);
-    tmux.wait_for_absent("line 1/");
+    tmux.wait_for_absent("— line ");
 
     // `/` filters the table.
     tmux.keys(&["/", "drone", "Enter"]);
