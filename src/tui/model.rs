@@ -322,6 +322,17 @@ impl Model {
         }
     }
 
+    /// Where the focused pane draws: the screen between the tab row and the status bar (as
+    /// `view::draw` lays it out; mouse hit-tests and popups use the same rect).
+    pub fn body_area(&self) -> ratatui::layout::Rect {
+        ratatui::layout::Rect {
+            x: 0,
+            y: 1,
+            width: self.size.0,
+            height: self.size.1.saturating_sub(2),
+        }
+    }
+
     /// Rows of the items table body (screen minus tabs, summary, header and status bar).
     pub fn page_rows(&self) -> usize {
         (self.size.1 as usize).saturating_sub(4).max(1)

@@ -38,11 +38,7 @@ pub fn draw(frame: &mut Frame<'_>, model: &Model) -> Drawn {
         height: 1.min(area.height),
         ..area
     };
-    let body = Rect {
-        y: area.y + 1,
-        height: area.height.saturating_sub(2),
-        ..area
-    };
+    let body = model.body_area();
     draw_tabs(frame, tabs, model);
     match model.focus {
         PaneId::Search => {

@@ -106,16 +106,10 @@ pub fn message(model: &mut Model, msg: ThumbnailMsg) -> Vec<Effect> {
 
 /// The popup's rect and the image's area inside it (below two lines of facts).
 pub fn popup_areas(model: &Model) -> (Rect, Rect) {
-    let (w, h) = model.size;
-    let body = Rect {
-        x: 0,
-        y: 1,
-        width: w,
-        height: h.saturating_sub(2),
-    };
+    let body = model.body_area();
     let rect = centred(
         body,
-        w.saturating_sub(8).max(20),
+        body.width.saturating_sub(8).max(20),
         body.height.saturating_sub(2),
     );
     let image = Rect {
@@ -127,8 +121,12 @@ pub fn popup_areas(model: &Model) -> (Rect, Rect) {
     (rect, image)
 }
 
-/// (Re)makes the protocol for the popup's current size.
+/// (Re)makes the protocol for the popup's current size (only while the popup is open: a
+/// closed one is made again when `T` brings a new answer).
 pub fn resized(model: &mut Model) {
+    if model.popup != Some(Popup::Thumbnail) {
+        return;
+    }
     let (_, area) = popup_areas(model);
     let picker = model.picker.clone();
     let Some(Phase::Ready(r)) = model.thumbnail.as_mut().map(|t| &mut t.phase) else {

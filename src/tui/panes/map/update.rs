@@ -98,13 +98,7 @@ pub fn task_failed(model: &mut Model, kind: TaskKind) {
 
 /// The pane's areas for the current terminal size (as the view draws them).
 pub fn pane_areas(model: &Model) -> Areas {
-    let (w, h) = model.size;
-    areas(Rect {
-        x: 0,
-        y: 1,
-        width: w,
-        height: h.saturating_sub(2),
-    })
+    areas(model.body_area())
 }
 
 fn canvas(model: &Model) -> Rect {
