@@ -21,7 +21,7 @@ use super::{input, output, EXIT_OK};
 
 #[derive(Debug, Subcommand)]
 pub enum ItemsCommand {
-    /// Convert a STAC Item, ItemCollection or FeatureCollection JSON document to an items stream
+    /// Convert a STAC Item, ItemCollection, FeatureCollection or JSON array of Items to an items stream
     FromJson {
         /// STAC JSON file; omit or `-` for stdin
         input: Option<PathBuf>,

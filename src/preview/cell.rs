@@ -45,7 +45,7 @@ fn prim<T: ArrowPrimitiveType>(a: &dyn Array, row: usize) -> Option<T::Native> {
 }
 
 /// The bytes at `row` of any binary array.
-fn bytes_at(a: &dyn Array, row: usize) -> Option<&[u8]> {
+pub(crate) fn bytes_at(a: &dyn Array, row: usize) -> Option<&[u8]> {
     (a.as_binary_opt::<i32>().map(|b| b.value(row)))
         .or_else(|| a.as_binary_opt::<i64>().map(|b| b.value(row)))
         .or_else(|| a.as_binary_view_opt().map(|b| b.value(row)))
@@ -53,7 +53,7 @@ fn bytes_at(a: &dyn Array, row: usize) -> Option<&[u8]> {
 }
 
 /// The values at `row` of any list array.
-fn list_at(a: &dyn Array, row: usize) -> Option<ArrayRef> {
+pub(crate) fn list_at(a: &dyn Array, row: usize) -> Option<ArrayRef> {
     (a.as_list_opt::<i32>().map(|l| l.value(row)))
         .or_else(|| a.as_list_opt::<i64>().map(|l| l.value(row)))
         .or_else(|| a.as_list_view_opt::<i32>().map(|l| l.value(row)))

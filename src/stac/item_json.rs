@@ -6,46 +6,20 @@
 //! [`item_document`] keeps STAC's usual key order (type, stac_version, stac_extensions, id,
 //! geometry, bbox, properties, links, assets, collection, then any other member), and the
 //! properties in column order; nested objects come out with sorted keys. `datetime` is always
-//! written (null when the item has a start/end range instead), as STAC requires. What a row cannot
+//! written (null when the item has a start/end range instead), and so are `links` and `assets`
+//! (empty when the row has none), as STAC requires. What a row cannot
 //! tell apart is written in docs/COMPATIBILITY.md ("Items back to JSON"): a key that is
 //! absent and one that was an explicit `null` are both left out, because the union schema
 //! gives every row every column.
 
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, RecordBatch};
-use arrow_schema::{DataType, TimeUnit};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
-use crate::preview::cell_json;
+use crate::stac::json_value::json_value;
 use crate::stac::shape::RESERVED;
 use crate::stac::wkb::wkb_to_geojson;
-
-/// An RFC 3339 text for a timestamp cell (the JSON form STAC uses).
-fn timestamp_json(array: &dyn Array, row: usize, unit: TimeUnit) -> Option<Value> {
-    let v = arrow_cast::cast(&array.slice(row, 1), &DataType::Int64).ok()?;
-    let v = v.as_primitive_opt::<arrow_array::types::Int64Type>()?;
-    if !v.is_valid(0) {
-        return None;
-    }
-    let v = v.value(0);
-    let dt = match unit {
-        TimeUnit::Second => chrono::DateTime::from_timestamp(v, 0),
-        TimeUnit::Millisecond => chrono::DateTime::from_timestamp_millis(v),
-        TimeUnit::Microsecond => chrono::DateTime::from_timestamp_micros(v),
-        TimeUnit::Nanosecond => Some(chrono::DateTime::from_timestamp_nanos(v)),
-    }?;
-    Some(Value::String(
-        dt.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-    ))
-}
-
-fn value_at(array: &dyn Array, row: usize) -> Value {
-    match array.data_type() {
-        DataType::Timestamp(unit, _) => timestamp_json(array, row, *unit).unwrap_or(Value::Null),
-        _ => cell_json(array, row),
-    }
-}
 
 /// Struct members a row does not have come back as nulls (the schema is the union of all
 /// items); the item's JSON never had them.
@@ -170,6 +144,16 @@ pub fn item_document(batch: &RecordBatch, row: usize) -> ItemDocument {
             properties.push((name.to_string(), value));
         }
     }
+    // STAC requires `links` and `assets`; a table with no asset columns (every item had
+    // `"assets": {}`) or all-null ones stores none, so they come back empty.
+    for (name, empty) in [
+        ("links", Value::Array(Vec::new())),
+        ("assets", Value::Object(Map::new())),
+    ] {
+        if !members.iter().any(|(k, _)| k == name) {
+            members.push((name.to_string(), empty));
+        }
+    }
     members.push(("properties".to_string(), Value::Null));
     let rank = |k: &str| ORDER.iter().position(|o| *o == k).unwrap_or(ORDER.len());
     // Stable: members outside ORDER keep their column order after the known ones.
@@ -182,7 +166,8 @@ pub fn item_document(batch: &RecordBatch, row: usize) -> ItemDocument {
 
 /// One column's value at `row` as its JSON member (`None`: null, so left out).
 fn member_value(array: &dyn Array, name: &str, row: usize) -> Option<Value> {
-    if array.is_null(row) {
+    // A column of nulls (every item had the member as `null`) has no validity bitmap.
+    if array.is_null(row) || array.data_type().is_null() {
         return None;
     }
     let value = if name == "geometry" {
@@ -196,7 +181,7 @@ fn member_value(array: &dyn Array, name: &str, row: usize) -> Option<Value> {
             None => Value::Null,
         }
     } else {
-        value_at(array, row)
+        json_value(array, row, name)
     };
     Some(if name == "bbox" {
         bbox_array(value)

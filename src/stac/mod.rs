@@ -7,6 +7,7 @@ pub mod geoparquet;
 pub mod item;
 pub mod item_json;
 pub mod json_out;
+pub mod json_value;
 pub mod read;
 pub mod shape;
 pub mod wkb;

@@ -20,6 +20,7 @@
 //! * Servers and faults: [`servers`] (nginx, moto, azurite, fake-gcs), [`proxy`] (the fault
 //!   and latency proxy), [`registry`] / [`token_auth`] / [`oci`] (OCI registries),
 //!   [`stac_api`] (STAC API servers), [`package`] (package fixtures).
+//! * [`stac_diff`]: STAC JSON compared field by field, for the round-trip tests.
 
 pub mod oci;
 pub mod package;
@@ -27,6 +28,7 @@ pub mod proxy;
 pub mod registry;
 pub mod servers;
 pub mod stac_api;
+pub mod stac_diff;
 pub mod token_auth;
 
 use std::ffi::OsStr;

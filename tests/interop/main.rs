@@ -18,9 +18,15 @@
 //! * `simple.ndjson`: three 2-D items with the same properties and asset keys, the shape the
 //!   Python stacpkg 0.1.4 handles (it keeps only the first item's columns and drops Z).
 //!
+//! `corpus.rs` runs the round-trip corpus (`tests/data/corpus/`, real catalogues' items)
+//! through stacpkg, rustac and stac-geoparquet (also in the test venv) and checks the table of
+//! their differences in `docs/COMPATIBILITY.md`.
+//!
 //! Known limitation of the reference reader: rustac 0.9 writes 2-D GeoJSON coordinates even
 //! when the WKB has Z (it does so for its own files too), so the rustac comparisons look at x/y
 //! and the Z check is done on our WKB with pyarrow.
+
+mod corpus;
 
 use std::collections::BTreeSet;
 use std::ffi::OsStr;
