@@ -13,6 +13,7 @@
 //! * [`ordered`]: concurrent probes whose results keep the input order.
 
 pub mod derive;
+pub mod destinations;
 pub mod ordered;
 pub mod read;
 pub mod relocate;

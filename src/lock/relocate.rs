@@ -20,6 +20,7 @@ use std::sync::Arc;
 use futures::{Stream, StreamExt};
 
 use super::derive::row_location;
+use super::destinations::{Destinations, OnClash};
 use super::schema::LockRow;
 use crate::store::copy::{copy_object, CopyBudget, CopyOutcome, CopySettings};
 use crate::store::location::{href_from_parts, url_path, StoreType};
@@ -161,7 +162,7 @@ pub fn plan(
 ) -> Result<(Vec<LockRow>, usize)> {
     let mut out = Vec::with_capacity(rows.len());
     let mut mapped = 0;
-    let mut seen: HashMap<String, (String, Option<String>)> = HashMap::new();
+    let mut destinations = Destinations::new(OnClash::Refuse);
     for row in rows {
         let source_href = row.href();
         if !matches_prefix(source_href.as_deref(), source_prefix) {
@@ -191,22 +192,7 @@ pub fn plan(
         };
         planned.normalise();
         if let Some(destination) = planned.href() {
-            match seen.get(&destination) {
-                Some((first, first_source)) if first_source != &source_href => {
-                    return Err(Error::input(
-                        "relocate plan",
-                        format!(
-                            "{} and {} both map to {destination}; pick --layout source-key or a layout-safe prefix so different objects do not overwrite each other",
-                            first,
-                            row.label()
-                        ),
-                    ));
-                }
-                Some(_) => {}
-                None => {
-                    seen.insert(destination, (row.label(), source_href.clone()));
-                }
-            }
+            destinations.claim(destination, &row.label(), source_href.as_deref())?;
         }
         out.push(planned);
         mapped += 1;

@@ -13,7 +13,8 @@
 //!
 //! `include_assets` copies every locked object into `assets/<item>/<asset><ext>` through the
 //! lock engine's copy (streamed, size checked against the lock, memory-budgeted), and rewrites
-//! its row to the package-relative file key with the copy's facts. Item hrefs are not
+//! its row to the package-relative file key with the copy's facts; two objects whose
+//! sanitised names clash get numbered names ([`crate::lock::destinations`]). Item hrefs are not
 //! rewritten (as in the Python tool); the lock is the contract.
 
 use std::collections::HashSet;
@@ -27,6 +28,7 @@ use futures::{StreamExt, TryStreamExt};
 use super::{ASSETS_DIR, ITEMS_FILE, LOCK_FILE};
 use crate::atomic::{commit_dir, staging_dir};
 use crate::lock::derive::{derive, row_location, DeriveOptions};
+use crate::lock::destinations::{Destinations, OnClash};
 use crate::lock::relocate::{target_path, Layout};
 use crate::lock::schema::{rows_to_batch, LockParquetWriter};
 use crate::lock::LockRow;
@@ -201,9 +203,21 @@ pub async fn build(
         let total = lock.len();
         let done = std::sync::atomic::AtomicUsize::new(0);
         let done_ref = &done;
-        lock = futures::stream::iter(lock)
-            .map(|row| async move {
-                let rel = format!("{ASSETS_DIR}/{}", target_path(&row, Layout::ItemAsset));
+        // Paths planned up front, in lock order: a clash gets a numbered name.
+        let mut destinations = Destinations::new(OnClash::Number);
+        let planned = lock
+            .into_iter()
+            .map(|row| {
+                let path = destinations.claim(
+                    target_path(&row, Layout::ItemAsset),
+                    &row.label(),
+                    row.href().as_deref(),
+                )?;
+                Ok((row, format!("{ASSETS_DIR}/{path}")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        lock = futures::stream::iter(planned)
+            .map(|(row, rel)| async move {
                 super::check_safe_path(&rel)?;
                 let source = row_location(&row)
                     .map_err(|e| Error::input(format!("asset {}", row.label()), e))?;

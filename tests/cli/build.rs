@@ -157,3 +157,82 @@ $STACPKG items from-ndjson items.ndjson | $STACPKG build pkg --asset-lock lock.a
         1
     );
 }
+
+/// Names that sanitise to one file — asset keys `visual` (a `.tif` href) and `visual.tif` (no
+/// extension), item ids `x/y` and `x_y`, `Visual.tif` on a case-insensitive file system — each
+/// keep their own bytes in the package: the later ones get numbered names, and every lock row
+/// points at its own file.
+#[test]
+fn include_assets_never_puts_two_objects_in_one_file() {
+    let work = temp_dir();
+    let dir = work.path();
+    for (name, seed) in [
+        ("a.tif", 1),
+        ("b", 2),
+        ("c.tif", 3),
+        ("d.tif", 4),
+        ("e.tif", 5),
+    ] {
+        write_temp(dir, &format!("src/{name}"), noise(5_000, seed));
+    }
+    let item = |id: &str, assets: &str| {
+        format!(
+            r#"{{"type":"Feature","stac_version":"1.0.0","id":"{id}","geometry":null,"properties":{{"datetime":"2025-01-01T00:00:00Z"}},"links":[],"assets":{{{assets}}}}}"#
+        )
+    };
+    let lines = [
+        item(
+            "x/y",
+            r#""visual":{"href":"src/a.tif"},"visual.tif":{"href":"src/b"},"Visual.tif":{"href":"src/e.tif"}"#,
+        ),
+        item("x_y", r#""visual":{"href":"src/c.tif"}"#),
+        item("z", r#""visual":{"href":"src/d.tif"}"#),
+    ];
+    write_temp(dir, "items.ndjson", lines.join("\n") + "\n");
+    shell(r#"$STACPKG items from-ndjson items.ndjson | $STACPKG build pkg --include-assets"#)
+        .current_dir(dir)
+        .assert()
+        .success();
+    let pkg = dir.join("pkg");
+    let (_, batches) = read_parquet(&pkg.join("assets.lock.parquet"));
+    let mut sources = std::collections::BTreeMap::new();
+    for b in &batches {
+        let col = |name: &str| {
+            b.column_by_name(name)
+                .unwrap()
+                .as_any()
+                .downcast_ref::<arrow::array::StringArray>()
+                .unwrap()
+                .clone()
+        };
+        let (items, assets, keys) = (col("item_id"), col("asset_key"), col("key"));
+        for r in 0..b.num_rows() {
+            sources.insert(
+                (items.value(r).to_string(), assets.value(r).to_string()),
+                keys.value(r).to_string(),
+            );
+        }
+    }
+    let expected = [
+        (("x/y", "visual"), "src/a.tif"),
+        (("x/y", "visual.tif"), "src/b"),
+        (("x/y", "Visual.tif"), "src/e.tif"),
+        (("x_y", "visual"), "src/c.tif"),
+        (("z", "visual"), "src/d.tif"),
+    ];
+    assert_eq!(sources.len(), expected.len(), "{sources:?}");
+    let mut lower = std::collections::BTreeSet::new();
+    for ((id, asset), source) in expected {
+        let key = &sources[&(id.to_string(), asset.to_string())];
+        assert!(
+            lower.insert(key.to_lowercase()),
+            "{key} used twice: {sources:?}"
+        );
+        assert_eq!(
+            std::fs::read(pkg.join(key)).unwrap(),
+            std::fs::read(dir.join(source)).unwrap(),
+            "{id}/{asset} at {key}"
+        );
+    }
+    assert_eq!(tree(&pkg.join("assets")).len(), expected.len());
+}

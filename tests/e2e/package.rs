@@ -376,9 +376,16 @@ fn copying_an_item_cell_and_its_json_reaches_the_tmux_clipboard() {
         assert!(std::time::Instant::now() < limit, "{:?}", buffer(&tmux));
         std::thread::sleep(Duration::from_millis(100));
     }
+    // Y: the row as JSON (the buffer changes once the console has written it).
     tmux.keys(&["Y"]);
-    tmux.wait_for_absent(&format!("copied {} bytes", cell.len()));
-    let json: serde_json::Value = serde_json::from_str(&buffer(&tmux)).unwrap();
+    let limit = std::time::Instant::now() + Duration::from_secs(30);
+    let json = loop {
+        if let Ok(json) = serde_json::from_str::<serde_json::Value>(&buffer(&tmux)) {
+            break json;
+        }
+        assert!(std::time::Instant::now() < limit, "{:?}", buffer(&tmux));
+        std::thread::sleep(Duration::from_millis(100));
+    };
     assert_eq!(json["id"], "simple-1");
     tmux.keys(&["q"]);
 }
