@@ -25,7 +25,7 @@ use super::schema::LockRow;
 use crate::store::copy::{copy_object, CopyBudget, CopyOutcome, CopySettings};
 use crate::store::location::{href_from_parts, url_path, StoreType};
 use crate::store::Stores;
-use crate::{Error, Result};
+use crate::Result;
 
 /// Destination key layouts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
