@@ -206,7 +206,12 @@ fn report_skipped(skipped: &[(String, SkipReason)]) {
         .iter()
         .filter(|(_, r)| *r != SkipReason::Unreferenced)
     {
-        tracing::info!("not pushed: {path} ({})", reason.describe());
+        // A link was put there to be shipped: say so without -v.
+        if *reason == SkipReason::Link {
+            tracing::warn!("not pushed: {path} ({})", reason.describe());
+        } else {
+            tracing::info!("not pushed: {path} ({})", reason.describe());
+        }
     }
 }
 
@@ -402,7 +407,7 @@ pub fn run_build(args: BuildArgs) -> Result<u8> {
         stores,
         &NoBuildProgress,
     ))?;
-    for problem in &outcome.unmapped {
+    for problem in outcome.unmapped.iter().chain(&outcome.skipped_links) {
         tracing::warn!("{problem}");
     }
     tracing::info!(

@@ -89,6 +89,25 @@ pub struct BuildOutcome {
     pub copied: usize,
     /// Hrefs the derive could map to no store (kept without a location), one line each.
     pub unmapped: Vec<String>,
+    /// Symbolic links inside includes, left out of the package (never followed), one line each.
+    pub skipped_links: Vec<String>,
+}
+
+/// The output directory's real path: its nearest existing ancestor's canonical path joined
+/// with the rest (the directory itself need not exist yet).
+fn canonical_parent(out: &Path) -> Option<PathBuf> {
+    let mut rest = Vec::new();
+    let mut existing = out.to_path_buf();
+    loop {
+        if let Ok(real) = existing.canonicalize() {
+            return Some(rest.iter().rev().fold(real, |p, name| p.join(name)));
+        }
+        rest.push(existing.file_name()?.to_os_string());
+        existing = match existing.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+    }
 }
 
 /// Checks the target and includes before any work is done.
@@ -129,6 +148,17 @@ pub fn check_targets(out: &Path, includes: &[PathBuf], force: bool) -> Result<()
                 shown,
                 "hidden includes are never pushed; rename it",
             ));
+        }
+        if let (Ok(inc_real), Some(out_real)) = (inc.canonicalize(), canonical_parent(out)) {
+            if meta.is_dir() && out_real.starts_with(&inc_real) {
+                return Err(Error::input(
+                    shown,
+                    format!(
+                        "contains the package being built ({}); include a directory beside the package, not one around it",
+                        out.display()
+                    ),
+                ));
+            }
         }
         if !names.insert(name.clone()) {
             return Err(Error::input(
@@ -253,9 +283,10 @@ pub async fn build(
     let mut lock_writer = LockParquetWriter::create(&root.join(LOCK_FILE))?;
     lock_writer.write(&rows_to_batch(&lock)?)?;
     let lock_rows = lock_writer.finish()?;
+    let mut skipped_links = Vec::new();
     for inc in &spec.includes {
         let name = inc.file_name().expect("checked");
-        copy_tree(inc, &root.join(name))?;
+        copy_tree(inc, &root.join(name), &mut skipped_links)?;
     }
     commit_dir(staged, out, spec.force)?;
     Ok(BuildOutcome {
@@ -263,11 +294,15 @@ pub async fn build(
         lock_rows,
         copied,
         unmapped,
+        skipped_links,
     })
 }
 
-/// Copies a file, or a directory recursively (regular files and directories only).
-fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+/// Copies a file, or a directory recursively (regular files and directories only). The
+/// include itself is taken as named (a link the user names is followed once); inside it no
+/// symbolic link is followed — each is left out and reported in `skipped_links` — so a link
+/// cannot pull a private file or the whole file system into the package.
+fn copy_tree(from: &Path, to: &Path, skipped_links: &mut Vec<String>) -> Result<()> {
     let meta = std::fs::metadata(from).map_err(|e| Error::io(from.display().to_string(), e))?;
     if meta.is_file() {
         std::fs::copy(from, to)
@@ -278,7 +313,18 @@ fn copy_tree(from: &Path, to: &Path) -> Result<()> {
     let entries = std::fs::read_dir(from).map_err(|e| Error::io(from.display().to_string(), e))?;
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(from.display().to_string(), e))?;
-        copy_tree(&entry.path(), &to.join(entry.file_name()))?;
+        let path = entry.path();
+        let kind = entry
+            .file_type()
+            .map_err(|e| Error::io(path.display().to_string(), e))?;
+        if kind.is_symlink() {
+            skipped_links.push(format!(
+                "{}: a symbolic link, not copied into the package (links are never followed; copy the file in instead)",
+                path.display()
+            ));
+            continue;
+        }
+        copy_tree(&path, &to.join(entry.file_name()), skipped_links)?;
     }
     Ok(())
 }

@@ -10,6 +10,9 @@
 //!   under `assets/`); unreferenced ones are reported as skipped, a referenced one that is
 //!   missing is an error (the package is broken).
 //!
+//! Symbolic links are never followed, at any depth: they are skipped and reported, and a
+//! table that is a link is an error. So a package cannot ship a file from outside itself.
+//!
 //! Order follows the Python tool: the two tables, then the top-level entries sorted byte-wise;
 //! inside a directory, paths are sorted component by component (Python `Path` ordering).
 
@@ -69,8 +72,10 @@ pub enum SkipReason {
     Unreferenced,
     /// `manifest.json`, which the Python tool never ships either.
     Manifest,
-    /// Not a regular file or directory (socket, FIFO, dangling link).
+    /// Not a regular file or directory (socket, FIFO).
     NotRegular,
+    /// A symbolic link: never followed, so nothing outside the package is read or shipped.
+    Link,
 }
 
 impl SkipReason {
@@ -81,6 +86,7 @@ impl SkipReason {
             SkipReason::Unreferenced => "not referenced by the asset lock",
             SkipReason::Manifest => "manifest.json is never part of a package",
             SkipReason::NotRegular => "not a regular file",
+            SkipReason::Link => "a symbolic link (never followed)",
         }
     }
 }
@@ -164,8 +170,9 @@ pub fn list_package(dir: &Path) -> Result<PackageListing> {
             listing.skipped.push((name, SkipReason::Manifest));
             continue;
         }
-        let meta = std::fs::metadata(&path);
+        let meta = std::fs::symlink_metadata(&path);
         match meta {
+            Ok(m) if m.is_symlink() => listing.skipped.push((name, SkipReason::Link)),
             Ok(m) if m.is_file() => listing.entries.push(PackageEntry::File(PackageFile {
                 path: name,
                 source: path,
@@ -209,8 +216,14 @@ pub fn list_package(dir: &Path) -> Result<PackageListing> {
 
 fn file_at(dir: &Path, name: &str) -> Result<PackageFile> {
     let source = dir.join(name);
-    let meta =
-        std::fs::metadata(&source).map_err(|e| Error::io(source.display().to_string(), e))?;
+    let meta = std::fs::symlink_metadata(&source)
+        .map_err(|e| Error::io(source.display().to_string(), e))?;
+    if meta.is_symlink() {
+        return Err(Error::input(
+            source.display().to_string(),
+            "is a symbolic link; links are never followed out of a package: put the file itself there (cp -L)",
+        ));
+    }
     Ok(PackageFile {
         path: name.to_string(),
         source,
@@ -236,7 +249,8 @@ fn sorted_children(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     Ok(out)
 }
 
-/// Collects the regular files below `dir` (relative prefix `rel`), skipping hidden entries.
+/// Collects the regular files below `dir` (relative prefix `rel`), skipping hidden entries and
+/// symbolic links (a link to a private file, to `/`, or a loop is never followed).
 fn walk(
     dir: &Path,
     rel: &str,
@@ -249,7 +263,8 @@ fn walk(
             skipped.push((rel_path, SkipReason::Hidden));
             continue;
         }
-        match std::fs::metadata(&path) {
+        match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.is_symlink() => skipped.push((rel_path, SkipReason::Link)),
             Ok(m) if m.is_file() => files.push(PackageFile {
                 path: rel_path,
                 source: path,

@@ -236,3 +236,36 @@ fn include_assets_never_puts_two_objects_in_one_file() {
     }
     assert_eq!(tree(&pkg.join("assets")).len(), expected.len());
 }
+
+/// `build --includes DIR` copies no symbolic link from inside DIR (each is reported), and an
+/// include that contains the package being built is refused instead of copying itself.
+#[test]
+fn includes_copy_no_links_and_never_contain_the_package() {
+    let work = temp_dir();
+    setup(work.path());
+    let secret = write_temp(work.path(), "private/token", b"PRIVATE-TOKEN");
+    std::os::unix::fs::symlink(&secret, work.path().join("inc/sub/token")).unwrap();
+    std::os::unix::fs::symlink("/", work.path().join("inc/root")).unwrap();
+    let out = shell(r#"$STACPKG items from-ndjson items.ndjson | $STACPKG build pkg --includes inc --no-probe-metadata"#)
+        .current_dir(work.path())
+        .assert()
+        .success();
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        err.contains("inc/sub/token: a symbolic link, not copied") && err.contains("inc/root"),
+        "{err}"
+    );
+    let files: Vec<String> = tree(&work.path().join("pkg")).into_keys().collect();
+    assert_eq!(
+        files,
+        ["assets.lock.parquet", "inc/sub/x.txt", "items.parquet"]
+    );
+    // An include around the output: refused (exit 1, like every refused build), nothing written.
+    let out = shell(r#"$STACPKG items from-ndjson items.ndjson | $STACPKG build out/pkg --includes ../"$(basename "$PWD")" --no-probe-metadata"#)
+        .current_dir(work.path())
+        .assert()
+        .code(1);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(err.contains("contains the package being built"), "{err}");
+    assert!(!work.path().join("out").exists());
+}

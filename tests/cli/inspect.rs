@@ -171,3 +171,82 @@ fn missing_or_non_package_directory_is_an_error() {
         "{err}"
     );
 }
+
+/// Symbolic links are never followed out of a package: a link to a private file, to `/`, and
+/// a loop are listed as skipped by `inspect`, and `push` ships none of their bytes (the OCI
+/// layout it writes holds no blob with the private file's text); a table that is a link is
+/// refused before anything is written.
+#[test]
+fn links_are_never_followed_out_of_a_package() {
+    let work = temp_dir();
+    let pkg = full_package(work.path());
+    let secret = write_temp(work.path(), "private/id_rsa", b"PRIVATE-KEY-MATERIAL");
+    let link = |target: &std::path::Path, at: &str| {
+        std::os::unix::fs::symlink(target, pkg.join(at)).unwrap();
+    };
+    link(&secret, "incdir/key");
+    link(std::path::Path::new("/"), "incdir/root");
+    link(&pkg.join("incdir"), "incdir/sub/loop");
+    link(&secret, "top-level-key");
+    let doc = inspect_json(work.path(), &[]);
+    let skipped: Vec<(&str, &str)> = doc["skipped_files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["path"].as_str().unwrap(),
+                s["reason"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    for path in [
+        "incdir/key",
+        "incdir/root",
+        "incdir/sub/loop",
+        "top-level-key",
+    ] {
+        assert!(
+            skipped.iter().any(|(p, _)| *p == path),
+            "{path} not skipped: {skipped:?}"
+        );
+    }
+    let layout = work.path().join("layout");
+    let out = stacpkg()
+        .arg("push")
+        .arg(&pkg)
+        .arg(format!("oci:{}:v1", layout.display()))
+        .assert()
+        .success();
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        err.contains("incdir/key"),
+        "the skipped link is reported: {err}"
+    );
+    for blob in std::fs::read_dir(layout.join("blobs/sha256")).unwrap() {
+        let bytes = std::fs::read(blob.unwrap().path()).unwrap();
+        assert!(
+            !bytes
+                .windows(b"PRIVATE-KEY".len())
+                .any(|w| w == b"PRIVATE-KEY"),
+            "a blob holds the private file"
+        );
+    }
+    // A table that is a link: refused, nothing written.
+    let items = pkg.join("items.parquet");
+    let real = work.path().join("items-elsewhere.parquet");
+    std::fs::rename(&items, &real).unwrap();
+    std::os::unix::fs::symlink(&real, &items).unwrap();
+    let out = stacpkg()
+        .arg("push")
+        .arg(&pkg)
+        .arg(format!("oci:{}:v2", work.path().join("layout2").display()))
+        .assert()
+        .code(1);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        err.starts_with("stacpkg: error: ") && err.contains("items.parquet: is a symbolic link"),
+        "{err}"
+    );
+    assert!(!work.path().join("layout2").exists());
+}

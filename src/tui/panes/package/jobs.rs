@@ -456,7 +456,11 @@ pub async fn build_package(
                 generation,
                 dir: plan.dir,
                 summary,
-                warnings: outcome.unmapped,
+                warnings: outcome
+                    .unmapped
+                    .into_iter()
+                    .chain(outcome.skipped_links)
+                    .collect(),
             };
             send(&tx, msg).await;
         }
