@@ -3,6 +3,7 @@
 
 mod asset_lock;
 mod build;
+mod conventions;
 mod enrich;
 mod inspect;
 mod items;
