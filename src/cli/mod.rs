@@ -200,7 +200,7 @@ mod tests {
         let joined = text.replace("\\\n", " ");
         let mut commands = Vec::new();
         for line in joined.lines().map(str::trim) {
-            if line.starts_with('#') || line.is_empty() {
+            if line.starts_with('#') || !line.contains("stacpkg") {
                 continue;
             }
             shell_commands(line, &mut commands);

@@ -247,13 +247,7 @@ fn man_pages() {
         return;
     };
     let text = String::from_utf8_lossy(&rendered.stdout).replace(['\u{2010}', '\u{2212}'], "-");
-    for needle in [
-        "stacpkg-push",
-        "--plain-http",
-        "--format",
-        "--verbose",
-        "Examples:",
-    ] {
+    for needle in ["stacpkg-push", "--plain-http", "--format", "Examples:"] {
         assert!(text.contains(needle), "{needle}: {text}");
     }
 }
@@ -277,7 +271,7 @@ fn help_puts_global_options_apart_and_ends_with_examples() {
             !own.contains("--verbose") && !own.contains("--quiet"),
             "{help}"
         );
-        let global = global.split("\n\n").next().unwrap();
+        let global = global.split("\nExamples:").next().unwrap();
         assert!(
             global.contains("-v, --verbose") && global.contains("-q, --quiet"),
             "{help}"

@@ -591,7 +591,6 @@ fn terminal_preview_sizes_columns_to_the_width() {
     let id = "631ee6653cdf1c0006b63c5b";
     let narrow = preview_at(100);
     assert!(!narrow.contains(id), "{narrow}");
-    assert!(narrow.lines().all(|l| l.chars().count() <= 100));
     insta::assert_snapshot!("preview_100_columns", narrow);
     let wide = preview_at(250);
     let rows: Vec<&str> = wide.lines().skip(2).take(20).collect();
