@@ -29,6 +29,7 @@ pub enum AssetLockCommand {
     /// Reads an items stream on stdin and writes one lock row per asset (metadata assets only
     /// when asked). By default every object gets a HEAD, many at once, and its size, ETag and
     /// Last-Modified are recorded; rows keep the input order.
+    #[command(after_long_help = super::examples::LOCK_DERIVE)]
     Derive(derive::DeriveArgs),
     /// Read an asset-lock Parquet file as an asset-lock stream
     FromParquet {
@@ -38,21 +39,24 @@ pub enum AssetLockCommand {
         #[arg(long, value_name = "N", default_value_t = DEFAULT_BATCH_SIZE, value_parser = parse_positive)]
         batch_size: usize,
     },
-    /// Write an asset-lock stream from stdin to a Parquet file (atomically)
+    /// Write an asset-lock stream from stdin to a Parquet file (atomically), or to stdout
     ToParquet {
-        /// Parquet file to write; parent directories are created, an existing file replaced
+        /// Parquet file to write (parent directories are created, an existing file replaced),
+        /// or `-` for stdout (not a terminal; sent once complete)
         output: PathBuf,
     },
     /// Check current objects against the locked facts; JSON lines, exit 1 on any drift
     ///
     /// One JSON object per lock row on stdout, written as soon as it and every earlier row are
     /// done. Unreachable or missing objects are invalid rows with the reason, never an abort.
+    #[command(after_long_help = super::examples::LOCK_VALIDATE)]
     Validate(validate::ValidateArgs),
     /// Plan new locations for asset bytes, or copy the bytes there
     ///
     /// Give the destination as `--store-type` (+ container, endpoint, key prefix) or as a
     /// pre-planned `--destination-lock` Parquet file. `--dry-run` writes the planned lock; without
     /// it the bytes are copied and the output lock carries the destination's facts.
+    #[command(after_long_help = super::examples::LOCK_RELOCATE)]
     Relocate(relocate::RelocateArgs),
 }
 
@@ -147,17 +151,23 @@ pub fn run(cmd: AssetLockCommand) -> Result<u8> {
             Ok(EXIT_OK)
         }
         AssetLockCommand::ToParquet { output: path } => {
+            let target = output::ParquetOutput::new(
+                &path,
+                "`stacpkg asset-lock to-parquet - > assets.lock.parquet`",
+            )?;
             input::require_piped_stdin("an Arrow IPC asset-lock stream", ITEMS_EXAMPLE)?;
             let mut stream = stacpkg::ipc::open_stream(std::io::stdin().lock(), "stdin")?;
             if let Err(e) = expect_kind(&stream.schema(), SchemaKind::AssetLock, "stdin") {
                 return Err(e).context("items streams go to `stacpkg items to-parquet`");
             }
-            let mut writer = schema::LockParquetWriter::create(&path)?;
+            let mut writer = schema::LockParquetWriter::create(target.path())?;
             while let Some(batch) = stream.next_batch()? {
                 writer.write(&schema::align_batch(&batch, "stdin")?)?;
             }
             let rows = writer.finish()?;
-            tracing::info!("wrote {rows} lock rows to {}", path.display());
+            let name = target.name();
+            target.finish()?;
+            tracing::info!("wrote {rows} lock rows to {name}");
             Ok(EXIT_OK)
         }
     }

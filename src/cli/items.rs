@@ -34,6 +34,7 @@ pub enum ItemsCommand {
     ///
     /// The input is read twice — once to find every column any item has, once to convert — so
     /// nothing is dropped and memory stays flat; stdin is spooled to a temporary file for that.
+    #[command(after_long_help = super::examples::ITEMS_FROM_NDJSON)]
     FromNdjson {
         /// STAC NDJSON file; omit or `-` for stdin
         input: Option<PathBuf>,
@@ -93,9 +94,11 @@ pub enum ItemsCommand {
         #[arg(long, alias = "key", value_name = "KEY")]
         alternate_key: String,
     },
-    /// Write an items stream from stdin to a STAC GeoParquet file (atomically)
+    /// Write an items stream from stdin to a STAC GeoParquet file (atomically), or to stdout
+    #[command(after_long_help = super::examples::ITEMS_TO_PARQUET)]
     ToParquet {
-        /// GeoParquet file to write; parent directories are created, an existing file replaced
+        /// GeoParquet file to write (parent directories are created, an existing file
+        /// replaced), or `-` for stdout (not a terminal; sent once complete)
         output: PathBuf,
     },
     /// Write an items stream from stdin as STAC Items, one JSON object a line
@@ -141,6 +144,7 @@ impl FilterArgs {
 
 const IPC_EXAMPLE: &str =
     "`stacpkg items from-ndjson items.ndjson | stacpkg items to-parquet items.parquet`";
+const PARQUET_STDOUT_EXAMPLE: &str = "`stacpkg items to-parquet - > items.parquet`";
 const JSON_EXAMPLE: &str = "`curl -fsS URL | stacpkg items from-json` or give a file path";
 
 /// Runs an items command; returns the exit code.
@@ -241,14 +245,17 @@ pub fn run(cmd: ItemsCommand) -> Result<u8> {
         ItemsCommand::ToNdjson { output } => to_json(output, false)?,
         ItemsCommand::ToJson { output } => to_json(output, true)?,
         ItemsCommand::ToParquet { output: path } => {
+            let target = output::ParquetOutput::new(&path, PARQUET_STDOUT_EXAMPLE)?;
             let mut stream = open_geoparquet_shaped_stdin()?;
             let schema = stream.schema();
-            let mut writer = ItemsParquetWriter::create(&path, &schema)?;
+            let mut writer = ItemsParquetWriter::create(target.path(), &schema)?;
             while let Some(batch) = stream.next_batch()? {
                 writer.write(&batch)?;
             }
             let rows = writer.finish()?;
-            tracing::info!("wrote {rows} items to {}", path.display());
+            let name = target.name();
+            target.finish()?;
+            tracing::info!("wrote {rows} items to {name}");
         }
     }
     Ok(EXIT_OK)

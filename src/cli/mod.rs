@@ -9,6 +9,8 @@
 //! with 0.
 
 mod asset_lock;
+mod examples;
+mod generate;
 mod input;
 mod items;
 mod logging;
@@ -41,7 +43,8 @@ pub const EXIT_USAGE: u8 = 2;
     name = "stacpkg",
     version,
     propagate_version = true,
-    max_term_width = 100
+    max_term_width = 100,
+    after_long_help = examples::MAIN
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -50,14 +53,17 @@ pub struct Cli {
     command: Option<Command>,
 }
 
+/// Heading of the options every command takes, kept apart from each command's own.
+const GLOBAL_HEADING: &str = "Global options";
+
 /// Diagnostics on stderr.
 #[derive(Debug, Args)]
 struct Verbosity {
     /// More diagnostics on stderr (-v info, -vv debug, -vvv trace); STACPKG_LOG overrides
-    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, help_heading = GLOBAL_HEADING)]
     verbose: u8,
     /// Fewer diagnostics (-q errors only, -qq nothing)
-    #[arg(short, long, action = clap::ArgAction::Count, global = true, conflicts_with = "verbose")]
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, conflicts_with = "verbose", help_heading = GLOBAL_HEADING)]
     quiet: u8,
 }
 
@@ -71,15 +77,25 @@ enum Command {
     /// Exit status: 0 when quit. Ended by a signal, it restores the terminal and exits with
     /// 128 + the signal's number: 129 on SIGHUP or when its terminal closes, 130 on SIGINT,
     /// 143 on SIGTERM.
+    #[command(after_long_help = examples::TUI)]
     Tui(tui::TuiArgs),
+    #[command(after_long_help = examples::SEARCH)]
     Search(Box<search::SearchArgs>),
     /// Build a package directory from the items on stdin (atomically)
+    #[command(after_long_help = examples::BUILD)]
     Build(package::BuildArgs),
     /// Summarise a package: files with digests, items, assets, validation state
+    #[command(after_long_help = examples::INSPECT)]
     Inspect(package::InspectArgs),
     /// Push a package to an OCI registry or an OCI image layout (oci:PATH:TAG)
+    ///
+    /// On success stdout gets the pushed reference and the manifest digest, as `oras push`
+    /// prints them (`Pushed REF` and `Digest: sha256:…`), or one JSON object with
+    /// `--format json`.
+    #[command(after_long_help = examples::PUSH)]
     Push(package::PushArgs),
     /// Pull a package from an OCI registry or an OCI image layout into a directory
+    #[command(after_long_help = examples::PULL)]
     Pull(package::PullArgs),
     /// Derive, convert, validate and relocate asset locks
     #[command(subcommand)]
@@ -87,6 +103,23 @@ enum Command {
     /// Check what this terminal gives the console (colours, clipboard, images, tmux, SSH) and
     /// print the line that fixes each gap
     Doctor,
+    /// Print a shell completion script
+    ///
+    /// e.g. `stacpkg completions bash > ~/.local/share/bash-completion/completions/stacpkg`,
+    /// `stacpkg completions zsh > ~/.zfunc/_stacpkg` (with `fpath+=~/.zfunc` before
+    /// `compinit`), `stacpkg completions fish > ~/.config/fish/completions/stacpkg.fish`.
+    Completions {
+        /// The shell to complete for
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) on stdout, or write one page per command into --dir
+    ///
+    /// e.g. `stacpkg man | man -l -`, or `stacpkg man --dir ~/.local/share/man/man1`.
+    Man {
+        /// Write stacpkg.1 and a page per command (stacpkg-items-to-parquet.1, …) here
+        #[arg(long, value_name = "DIR")]
+        dir: Option<std::path::PathBuf>,
+    },
 }
 
 /// A usage problem found after parsing (exit 2), e.g. a terminal where a pipe is needed.
@@ -121,6 +154,8 @@ pub fn main() -> ExitCode {
         Command::Pull(args) => package::run_pull(args),
         Command::AssetLock(cmd) => asset_lock::run(cmd),
         Command::Doctor => tui::run_doctor(),
+        Command::Completions { shell } => generate::completions(shell),
+        Command::Man { dir } => generate::man(dir.as_deref()),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -156,6 +191,198 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::CommandFactory;
+
+    /// The `stacpkg …` commands in a long-help example text: `\`-continued lines joined, each
+    /// line cut at pipes and `;`, `> FILE` dropped, and every `<(…)` / `$(…)` replaced by a
+    /// path-like word while its own commands are collected too.
+    fn example_commands(text: &str) -> Vec<Vec<String>> {
+        let joined = text.replace("\\\n", " ");
+        let mut commands = Vec::new();
+        for line in joined.lines().map(str::trim) {
+            if line.starts_with('#') || !line.contains("stacpkg") {
+                continue;
+            }
+            shell_commands(line, &mut commands);
+        }
+        commands
+            .into_iter()
+            .filter(|c| c.first().is_some_and(|w| w == "stacpkg"))
+            .collect()
+    }
+
+    fn shell_commands(line: &str, into: &mut Vec<Vec<String>>) {
+        let chars: Vec<char> = line.chars().collect();
+        let mut current: Vec<String> = Vec::new();
+        let mut word = String::new();
+        let mut in_word = false;
+        let mut skip_next = false;
+        let mut i = 0;
+        fn end_word(
+            word: &mut String,
+            in_word: &mut bool,
+            current: &mut Vec<String>,
+            skip: &mut bool,
+        ) {
+            if *in_word {
+                if *skip {
+                    *skip = false;
+                } else {
+                    current.push(std::mem::take(word));
+                }
+                word.clear();
+                *in_word = false;
+            }
+        }
+        while i < chars.len() {
+            let c = chars[i];
+            match c {
+                '\'' | '"' => {
+                    let close = chars[i + 1..].iter().position(|&x| x == c).unwrap() + i + 1;
+                    word.extend(&chars[i + 1..close]);
+                    in_word = true;
+                    i = close;
+                }
+                '<' | '$' if chars.get(i + 1) == Some(&'(') => {
+                    let mut depth = 0;
+                    let mut close = i + 1;
+                    for (j, &x) in chars.iter().enumerate().skip(i + 1) {
+                        depth += match x {
+                            '(' => 1,
+                            ')' => -1,
+                            _ => 0,
+                        };
+                        if depth == 0 {
+                            close = j;
+                            break;
+                        }
+                    }
+                    let inner: String = chars[i + 2..close].iter().collect();
+                    shell_commands(&inner, into);
+                    word.push_str("/dev/fd/63");
+                    in_word = true;
+                    i = close;
+                }
+                '|' | ';' => {
+                    end_word(&mut word, &mut in_word, &mut current, &mut skip_next);
+                    into.push(std::mem::take(&mut current));
+                }
+                '>' => {
+                    end_word(&mut word, &mut in_word, &mut current, &mut skip_next);
+                    skip_next = true;
+                }
+                c if c.is_whitespace() => {
+                    end_word(&mut word, &mut in_word, &mut current, &mut skip_next);
+                }
+                c => {
+                    word.push(c);
+                    in_word = true;
+                }
+            }
+            i += 1;
+        }
+        end_word(&mut word, &mut in_word, &mut current, &mut skip_next);
+        into.push(current);
+    }
+
+    /// Every main command's long help ends with examples, and every `stacpkg` command in
+    /// them parses with the real definitions (flags, values, required arguments).
+    #[test]
+    fn examples_parse() {
+        let cli = Cli::command();
+        let paths: [&[&str]; 12] = [
+            &[],
+            &["search"],
+            &["items", "from-ndjson"],
+            &["items", "to-parquet"],
+            &["asset-lock", "derive"],
+            &["asset-lock", "validate"],
+            &["asset-lock", "relocate"],
+            &["build"],
+            &["push"],
+            &["pull"],
+            &["inspect"],
+            &["tui"],
+        ];
+        let mut parsed = 0;
+        for path in paths {
+            let mut cmd = &cli;
+            for name in path {
+                cmd = cmd.find_subcommand(name).expect("subcommand exists");
+            }
+            let help = cmd
+                .get_after_long_help()
+                .unwrap_or_else(|| panic!("{path:?} has examples"))
+                .to_string();
+            assert!(help.starts_with("Examples:\n"), "{path:?}: {help}");
+            for line in help.lines() {
+                assert!(
+                    line.chars().count() <= 96,
+                    "{path:?}: too long for help: {line}"
+                );
+            }
+            let commands = example_commands(&help);
+            assert!(
+                !commands.is_empty(),
+                "{path:?}: no stacpkg command in {help}"
+            );
+            for words in commands {
+                if let Err(e) = Cli::try_parse_from(&words) {
+                    panic!("{path:?}: {words:?} does not parse:\n{e}");
+                }
+                parsed += 1;
+            }
+        }
+        assert!(parsed >= 40, "{parsed} example commands");
+    }
+
+    #[test]
+    fn example_splitting() {
+        let got = example_commands(
+            "x | stacpkg build p --asset-lock <(stacpkg asset-lock from-parquet \"a b.parquet\") \\\n  --force > out.txt; stacpkg inspect p",
+        );
+        let want: Vec<Vec<&str>> = vec![
+            vec!["stacpkg", "asset-lock", "from-parquet", "a b.parquet"],
+            vec![
+                "stacpkg",
+                "build",
+                "p",
+                "--asset-lock",
+                "/dev/fd/63",
+                "--force",
+            ],
+            vec!["stacpkg", "inspect", "p"],
+        ];
+        assert_eq!(got, want);
+    }
+
+    /// `-v`/`-q` show under their own heading in every command's help, not among its options.
+    #[test]
+    fn global_options_have_their_own_heading() {
+        let mut cli = Cli::command();
+        cli.build();
+        fn walk(cmd: &clap::Command, seen: &mut usize) {
+            let ids = ["verbose", "quiet"];
+            for arg in cmd
+                .get_arguments()
+                .filter(|a| ids.contains(&a.get_id().as_str()))
+            {
+                assert_eq!(
+                    arg.get_help_heading(),
+                    Some(GLOBAL_HEADING),
+                    "{}",
+                    cmd.get_name()
+                );
+                *seen += 1;
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, seen);
+            }
+        }
+        let mut seen = 0;
+        walk(&cli, &mut seen);
+        assert!(seen > 40, "{seen}");
+    }
 
     /// A reader closing stdout is a quiet success; a broken pipe anywhere else — a Docker
     /// credential helper that exited without reading its input — is reported and fails.

@@ -98,8 +98,21 @@ pub struct PushArgs {
     package: PathBuf,
     /// HOST[:PORT]/REPO:TAG, or oci:PATH[:TAG] for an OCI image-layout directory
     target: String,
+    /// What stdout gets on success: `Pushed REF` and `Digest: …` lines, or one JSON object
+    /// (reference by digest, mediaType, digest, size, artifactType, referenceAsTags)
+    #[arg(long, value_enum, default_value = "text")]
+    format: PushFormat,
     #[command(flatten)]
     registry: RegistryArgs,
+}
+
+/// `push --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PushFormat {
+    /// Two lines, as `oras push` prints them
+    Text,
+    /// One JSON object, as `oras push --format json` prints it
+    Json,
 }
 
 /// `pull` arguments.
@@ -150,6 +163,10 @@ pub fn run_push(args: PushArgs) -> Result<u8> {
     ))?;
     progress.clear();
     report_skipped(&outcome.skipped_files);
+    let mut out = std::io::stdout().lock();
+    out.write_all(pushed_report(&target, &outcome, args.format).as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| stacpkg::Error::io("stdout", e))?;
     tracing::info!(
         "pushed {} to {target} ({} layers; {} blobs, {} bytes sent; {} already there)",
         outcome.digest,
@@ -159,6 +176,41 @@ pub fn run_push(args: PushArgs) -> Result<u8> {
         outcome.already_present
     );
     Ok(EXIT_OK)
+}
+
+/// What `push` prints on stdout once the manifest is in place. `reference` names the manifest
+/// by digest for a registry (`HOST/REPO@sha256:…`, what `pull` takes to get exactly this
+/// push); an image layout is addressed by tag, so there it is `oci:PATH:TAG`.
+fn pushed_report(target: &Target, outcome: &oci::PushOutcome, format: PushFormat) -> String {
+    let tagged = match target {
+        Target::Layout { path, tag } => format!(
+            "oci:{}:{}",
+            path.display(),
+            tag.as_deref().unwrap_or(oci::reference::DEFAULT_LAYOUT_TAG)
+        ),
+        Target::Registry(r) => r.to_string(),
+    };
+    if format == PushFormat::Text {
+        return format!("Pushed {tagged}\nDigest: {}\n", outcome.digest);
+    }
+    let reference = match target {
+        Target::Registry(r) => oci_client::Reference::with_digest(
+            r.registry().to_string(),
+            r.repository().to_string(),
+            outcome.digest.clone(),
+        )
+        .to_string(),
+        Target::Layout { .. } => tagged.clone(),
+    };
+    let report = serde_json::json!({
+        "reference": reference,
+        "mediaType": oci::MANIFEST_MEDIA_TYPE,
+        "digest": outcome.digest,
+        "size": outcome.manifest_size,
+        "artifactType": oci::ARTIFACT_TYPE,
+        "referenceAsTags": [tagged],
+    });
+    format!("{report}\n")
 }
 
 /// Runs `pull`.

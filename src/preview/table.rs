@@ -12,6 +12,16 @@ use arrow_schema::{Schema, SchemaRef};
 
 use super::{cell_text, DEFAULT_WIDTH, MAX_CELL_WIDTH, MAX_ROWS};
 
+/// Widest terminal that gets the Python tool's layout, cell for cell: its default width, so an
+/// unknown width (which falls back to it) and narrow terminals look as they did. Wider
+/// terminals get [`wide_layout`].
+pub const PYTHON_LAYOUT_MAX_WIDTH: usize = DEFAULT_WIDTH;
+/// Columns that name a row (items: `id`; asset locks: `item_id`, `asset_key`), never narrowed
+/// in the wide layout.
+const KEY_COLUMNS: [&str; 3] = ["id", "item_id", "asset_key"];
+/// Narrowest a non-key column gets in the wide layout before columns are left out instead.
+const WIDE_MIN_CELL_WIDTH: usize = 10;
+
 /// Returns the terminal width: `COLUMNS`, else the terminal size, else 120.
 pub fn terminal_width() -> usize {
     let columns = std::env::var("COLUMNS").ok();
@@ -105,16 +115,28 @@ pub fn render_preview(
             );
         }
     }
-    let mut widths: Vec<usize> = (0..ncols)
+    let natural: Vec<usize> = (0..ncols)
         .map(|c| {
             let cells = rows.iter().map(|r| char_len(&r[c])).max().unwrap_or(0);
             char_len(headers[c]).max(cells).min(MAX_CELL_WIDTH)
         })
         .collect();
-    let available = width
-        .max(20)
-        .saturating_sub(ncols.saturating_sub(1).saturating_mul(3));
-    shrink(&mut widths, available);
+    let (shown, widths) = if width > PYTHON_LAYOUT_MAX_WIDTH {
+        wide_layout(&headers, &natural, width)
+    } else {
+        let mut widths = natural;
+        let available = width
+            .max(20)
+            .saturating_sub(ncols.saturating_sub(1).saturating_mul(3));
+        shrink(&mut widths, available);
+        ((0..ncols).collect(), widths)
+    };
+    let hidden = ncols - shown.len();
+    let headers: Vec<&str> = shown.iter().map(|&c| headers[c]).collect();
+    let rows: Vec<Vec<String>> = rows
+        .into_iter()
+        .map(|mut r| shown.iter().map(|&c| std::mem::take(&mut r[c])).collect())
+        .collect();
 
     let line = |texts: &mut dyn Iterator<Item = &str>| -> String {
         texts
@@ -142,17 +164,60 @@ pub fn render_preview(
     if rows.len() < total_rows {
         let _ = write!(footer, " (showing first {})", rows.len());
     }
+    if hidden > 0 {
+        let _ = write!(footer, " ({hidden} columns not shown)");
+    }
     lines.push(footer);
     lines.join("\n") + "\n"
+}
+
+/// The layout of a terminal wider than the Python tool's default: the columns that name a row
+/// (`id`; `item_id`, `asset_key`) keep their whole text (up to 48 characters), the others
+/// narrow only down to [`WIDE_MIN_CELL_WIDTH`], and columns that still do not fit are left
+/// out from the right (the footer counts them). Returns the shown columns and their widths.
+fn wide_layout(headers: &[&str], natural: &[usize], width: usize) -> (Vec<usize>, Vec<usize>) {
+    let is_key = |c: usize| KEY_COLUMNS.contains(&headers[c]);
+    let minimum = |c: usize| {
+        if is_key(c) {
+            natural[c]
+        } else {
+            natural[c].min(WIDE_MIN_CELL_WIDTH)
+        }
+    };
+    let needed = |shown: &[usize]| -> usize {
+        shown.iter().map(|&c| minimum(c)).sum::<usize>() + shown.len().saturating_sub(1) * 3
+    };
+    let mut shown: Vec<usize> = (0..natural.len()).collect();
+    while needed(&shown) > width {
+        let Some(pos) = shown.iter().rposition(|&c| !is_key(c)) else {
+            break;
+        };
+        shown.remove(pos);
+    }
+    let mut widths: Vec<usize> = shown.iter().map(|&c| natural[c]).collect();
+    let mut minimums: Vec<usize> = shown.iter().map(|&c| minimum(c)).collect();
+    let available = width.saturating_sub(shown.len().saturating_sub(1) * 3);
+    if minimums.iter().sum::<usize>() > available {
+        // Only key columns are left and even they are too wide: the Python tool's minimums.
+        minimums = widths.iter().map(|&w| w.min(4)).collect();
+    }
+    shrink_to(&mut widths, &minimums, available);
+    (shown, widths)
 }
 
 /// Narrows the widest columns (relative to their minimum) until they fit `available`.
 fn shrink(widths: &mut [usize], available: usize) {
     let minimums: Vec<usize> = widths.iter().map(|&w| w.min(4)).collect();
+    shrink_to(widths, &minimums, available);
+}
+
+/// Narrows the columns with the most room above their minimum, one character at a time
+/// (ties: the leftmost), until they fit `available` or all are at their minimum.
+fn shrink_to(widths: &mut [usize], minimums: &[usize], available: usize) {
     let mut total: usize = widths.iter().sum();
     while total > available {
         let mut best: Option<(usize, usize)> = None;
-        for (i, (&w, &m)) in widths.iter().zip(&minimums).enumerate() {
+        for (i, (&w, &m)) in widths.iter().zip(minimums).enumerate() {
             let slack = w - m;
             if slack > 0 && best.is_none_or(|(_, s)| slack > s) {
                 best = Some((i, slack));
@@ -306,6 +371,50 @@ item-3  | data    | s3      | mybkt   | http... | runs... | 91011    | \"2227...
         let mut w = vec![6, 6, 2];
         shrink(&mut w, 11);
         assert_eq!(w, [4, 5, 2]);
+    }
+
+    /// An id and ten 20-character columns: at 120 columns (and below, and when the width is
+    /// unknown) the Python tool's layout cuts the id to 8 characters; at 130 the wide layout
+    /// keeps it whole, narrows the others to 10–11 and leaves out the two that do not fit.
+    #[test]
+    fn wide_terminals_keep_ids_whole() {
+        let mut cols = vec![("id", strings(&["631ee6653cdf1c0006b63c5b"]))];
+        let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"];
+        for name in names {
+            cols.push((name, strings(&[name.repeat(20).as_str()])));
+        }
+        let b = batch(cols);
+        let python = "\
+id       | a        | b        | c        | d        | e        | f        | g        | h        | i         | j        
+---------+----------+----------+----------+----------+----------+----------+----------+----------+-----------+----------
+631ee... | aaaaa... | bbbbb... | ccccc... | ddddd... | eeeee... | fffff... | ggggg... | hhhhh... | iiiiii... | jjjjjj...
+1 rows x 11 columns
+";
+        assert_eq!(render(&b, 120), python);
+        assert_eq!(render(&b, DEFAULT_WIDTH), python);
+        let wide = "\
+id                       | a          | b          | c          | d          | e          | f          | g           | h          
+-------------------------+------------+------------+------------+------------+------------+------------+-------------+------------
+631ee6653cdf1c0006b63c5b | aaaaaaa... | bbbbbbb... | ccccccc... | ddddddd... | eeeeeee... | fffffff... | gggggggg... | hhhhhhhh...
+1 rows x 11 columns (2 columns not shown)
+";
+        assert_eq!(render(&b, 130), wide);
+        // Wide enough for everything: the natural widths, nothing left out.
+        let all = render(&b, 400);
+        let row = all.lines().nth(2).unwrap();
+        assert!(row.starts_with("631ee6653cdf1c0006b63c5b | aaaaaaaaaaaaaaaaaaaa | "));
+        assert!(row.ends_with(" | jjjjjjjjjjjjjjjjjjjj"), "{row}");
+        assert!(all.ends_with("\n1 rows x 11 columns\n"), "{all}");
+    }
+
+    /// A table that fits is laid out alike by both layouts.
+    #[test]
+    fn a_table_that_fits_looks_the_same_wide() {
+        let b = batch(vec![
+            ("item_id", strings(&["item-1"])),
+            ("asset_key", strings(&["data"])),
+        ]);
+        assert_eq!(render(&b, 80), render(&b, 200));
     }
 
     #[test]

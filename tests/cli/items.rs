@@ -565,6 +565,41 @@ fn terminal_stdout_gets_the_preview_table() {
     );
 }
 
+/// The preview of the Austria sample on a terminal `columns` wide (from `COLUMNS`).
+fn preview_at(columns: usize) -> String {
+    let out = std::process::Command::new("script")
+        .args([
+            "-qec",
+            &format!(
+                "COLUMNS={columns} {} items from-ndjson {}",
+                testkit::stacpkg_path().display(),
+                fixture("../../assets/sample/openaerialmap-austria.ndjson").display()
+            ),
+            "/dev/null",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n")
+}
+
+/// Up to the Python tool's default width the preview is its table, cell for cell (ids cut to
+/// fit every column); a wider terminal keeps the ids whole, narrows the other columns only to
+/// a readable width and counts the columns left out.
+#[test]
+fn terminal_preview_sizes_columns_to_the_width() {
+    let id = "631ee6653cdf1c0006b63c5b";
+    let narrow = preview_at(100);
+    assert!(!narrow.contains(id), "{narrow}");
+    insta::assert_snapshot!("preview_100_columns", narrow);
+    let wide = preview_at(250);
+    let rows: Vec<&str> = wide.lines().skip(2).take(20).collect();
+    assert!(rows[0].contains(&format!(" | {id} | ")), "{wide}");
+    assert!(wide.lines().all(|l| l.chars().count() <= 250));
+    assert!(wide.trim_end().ends_with("columns not shown)"), "{wide}");
+    insta::assert_snapshot!("preview_250_columns", wide);
+}
+
 /// `from-ndjson INPUT | to-parquet PARQUET`, then `from-parquet PARQUET | to-ndjson`: the
 /// NDJSON that comes back.
 fn json_through_geoparquet(input: &std::path::Path, parquet: &std::path::Path) -> String {

@@ -3,6 +3,7 @@
 
 mod asset_lock;
 mod build;
+mod conventions;
 mod corpus;
 mod enrich;
 mod inspect;

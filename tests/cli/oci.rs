@@ -474,3 +474,77 @@ fn push_refuses_a_directory_that_is_not_a_package() {
         .code(2);
     assert!(stderr(&bad).contains("no scheme"), "{}", stderr(&bad));
 }
+
+/// `push` says on stdout what it pushed, as `oras push` does: `Pushed REF` and `Digest: …`, or
+/// with `--format json` the manifest's reference by digest, media type, digest and size. The
+/// digest is the manifest the registry stores, and the reference pulls exactly it.
+#[test]
+fn push_prints_the_reference_and_the_manifest_digest() {
+    let Some(registry) = Registry::start() else {
+        return;
+    };
+    let work = temp_dir();
+    let pkg = full_package(work.path());
+    let target = registry.reference("pkgs/said:v1");
+    let text = push(&pkg, &target, &[]).success();
+    let text = String::from_utf8(text.get_output().stdout.clone()).unwrap();
+    let (first, digest) = text
+        .strip_suffix('\n')
+        .and_then(|t| t.split_once("\nDigest: "))
+        .unwrap_or_else(|| panic!("two lines: {text:?}"));
+    assert_eq!(first, format!("Pushed {target}"));
+    assert!(
+        digest.len() == 71 && digest.starts_with("sha256:"),
+        "{digest}"
+    );
+    let manifest = std::fs::read(registry.blob_data(digest)).unwrap();
+    assert_eq!(format!("sha256:{}", sha256_hex(&manifest)), digest);
+
+    // Pushed again (nothing to send) with --format json: the same manifest, said as JSON.
+    let json = push(&pkg, &target, &["--format", "json"]).success();
+    let stdout = &json.get_output().stdout;
+    assert_eq!(stdout.iter().filter(|&&b| b == b'\n').count(), 1);
+    let report: Value = serde_json::from_slice(stdout).unwrap();
+    let repo = target.rsplit_once(':').unwrap().0;
+    assert_eq!(
+        report,
+        serde_json::json!({
+            "reference": format!("{repo}@{digest}"),
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": digest,
+            "size": manifest.len(),
+            "artifactType": "application/vnd.stacpkg.package.v1+json",
+            "referenceAsTags": [target],
+        })
+    );
+    let out = work.path().join("by-digest");
+    pull(report["reference"].as_str().unwrap(), &out, &[]).success();
+    assert_eq!(tree(&out), shipped(&pkg));
+
+    // An image layout: addressed by tag (the default one when none is given).
+    let layout = work.path().join("layout");
+    let out = stacpkg()
+        .arg("push")
+        .arg(&pkg)
+        .arg(format!("oci:{}", layout.display()))
+        .args(["--format", "json"])
+        .assert()
+        .success();
+    let report: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let index: Value =
+        serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
+    assert_eq!(report["digest"], index["manifests"][0]["digest"]);
+    assert_eq!(report["size"], index["manifests"][0]["size"]);
+    assert_eq!(
+        report["reference"],
+        format!("oci:{}:latest", layout.display())
+    );
+    let bad = stacpkg()
+        .arg("push")
+        .arg(&pkg)
+        .arg(format!("oci:{}", layout.display()))
+        .args(["--format", "yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}

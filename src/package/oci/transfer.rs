@@ -49,6 +49,9 @@ pub struct PushOptions {
 pub struct PushOutcome {
     /// Digest of the pushed manifest.
     pub digest: String,
+    /// Size of the pushed manifest, in bytes (its media type is
+    /// [`super::MANIFEST_MEDIA_TYPE`]).
+    pub manifest_size: u64,
     /// Layers in the manifest.
     pub layers: usize,
     /// Blobs sent.
@@ -267,6 +270,7 @@ pub async fn push(
     let created = options.created.clone().unwrap_or_else(created_now);
     let manifest = plan.manifest(&created);
     let body = serde_json::to_vec(&manifest).expect("manifest serialises");
+    let manifest_size = body.len() as u64;
     let digest = match &transport {
         Transport::Registry(t) => {
             let digest = format!("sha256:{}", hex::encode(Sha256::digest(&body)));
@@ -280,6 +284,7 @@ pub async fn push(
     };
     Ok(PushOutcome {
         digest,
+        manifest_size,
         layers: plan.layers.len(),
         uploaded: sent.iter().filter(|s| s.is_some()).count(),
         already_present: sent.iter().filter(|s| s.is_none()).count(),
