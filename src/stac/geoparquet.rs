@@ -203,7 +203,7 @@ pub fn normalised_schema(input: &Schema) -> Result<(SchemaRef, bool)> {
     let bare = Schema::new(fields.clone());
     let metadata = items_metadata(
         &bare,
-        input.metadata(),
+        &input.metadata().clone().into(),
         &GeometryStats::default(),
         &Map::new(),
     );
@@ -298,7 +298,7 @@ impl ItemsParquetWriter {
             schema,
             write_schema,
             needs_cast,
-            input_metadata: input_schema.metadata().clone(),
+            input_metadata: input_schema.metadata().clone().into(),
             geometry: GeometryStats::default(),
             collections: Map::new(),
             rows: 0,
@@ -338,7 +338,8 @@ impl ItemsParquetWriter {
             &self.input_metadata,
             &self.geometry,
             &self.collections,
-        );
+        )
+        .into();
         let mut keys: Vec<_> = schema.metadata.iter().collect();
         keys.sort();
         for (k, v) in keys {
