@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use testkit::stac_api::generate_items;
 use testkit::*;
 
-use super::{ours_ndjson_to_parquet, pipe, rustac_parquet, Tool, RICH};
+use super::{ours_ndjson_to_parquet, pipe, rustac_parquet, Tool, RICH, SIMPLE};
 
 /// Python: the `geo` and `stac-geoparquet` metadata, the bbox struct's fields and rows, and
 /// the geometry field's metadata of a Parquet file.
@@ -263,7 +263,8 @@ fn stac_geoparquet_file_keeps_crs_and_collections_through_ours() {
     let Some(_python) = tool_python() else { return };
     let dir = temp_dir();
     let theirs = dir.path().join("theirs.parquet");
-    run_python(STAC_GEOPARQUET_WRITE_PY, [fixture(RICH), theirs.clone()]);
+    // simple.ndjson: stac-geoparquet 0.8 refuses rich.ndjson's nanosecond datetimes.
+    run_python(STAC_GEOPARQUET_WRITE_PY, [fixture(SIMPLE), theirs.clone()]);
     let again = dir.path().join("again.parquet");
     pipe(Tool::Ours, "from-parquet", Tool::Ours, &theirs, &again);
     let (before, after) = (geo_of(&theirs), geo_of(&again));
