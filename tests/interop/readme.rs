@@ -68,8 +68,8 @@ fn readme_other_tools_commands_work_on_our_files() {
         [
             "DuckDB",
             "GeoPandas",
-            "pyarrow",
             "oras",
+            "pyarrow",
             "rustac",
             "stac-geoparquet"
         ]
