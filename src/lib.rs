@@ -12,6 +12,7 @@ pub mod ipc;
 pub mod items;
 pub mod lock;
 pub mod package;
+pub mod parquet_footer;
 pub mod parquet_io;
 pub mod preview;
 pub mod schema;

@@ -188,6 +188,8 @@ pub fn run(cmd: ItemsCommand) -> Result<u8> {
             if let Err(e) = expect_kind(&schema, SchemaKind::Items, &name) {
                 return Err(e).context("use `stacpkg asset-lock from-parquet` for asset locks");
             }
+            // The geometry's CRS rides on the field (docs/COMPATIBILITY.md, "Items table").
+            let schema = stacpkg::stac::geoparquet::with_tagged_geometry(&schema);
             let filter = filter.filter();
             if filter.is_empty() {
                 let total = batches.total_rows();

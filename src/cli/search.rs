@@ -332,6 +332,7 @@ async fn search_api(
         tracing::warn!("{source}: {warning}");
     }
     tracing::info!("searching {} {endpoint}", method.as_str());
+    let searched = params.collections.clone();
     let request = SearchRequest {
         endpoint: endpoint.clone(),
         method,
@@ -339,8 +340,21 @@ async fn search_api(
         max_items,
     };
     let pages = api.search(request, cancel.clone(), progress.clone());
-    let result =
-        search_out::write_pages(pages, endpoint.as_str(), format, output, batch_size).await;
+    let collections = search_out::CollectionSource {
+        api: &api,
+        searched,
+        cancel: &cancel,
+        progress: progress.as_ref(),
+    };
+    let result = search_out::write_pages(
+        pages,
+        endpoint.as_str(),
+        format,
+        output,
+        batch_size,
+        Some(collections),
+    )
+    .await;
     progress.finish();
     if cancel.is_cancelled() {
         return Err(stacpkg::Error::Cancelled).context(format!("{source}: search interrupted"));

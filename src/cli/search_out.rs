@@ -6,25 +6,31 @@
 //! results at once). The Arrow stream and GeoParquet need the union schema before their first
 //! batch, so those items are spooled first (see `stacpkg::search::spool`).
 
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::Result;
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use clap::ValueEnum;
 use futures::{Stream, StreamExt};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use stacpkg::atomic::AtomicFile;
 use stacpkg::ipc::IpcStreamWriter;
 use stacpkg::schema::{expect_kind, SchemaKind};
-use stacpkg::search::{search_to_batches, LocalFilter, Page, SearchParams};
+use stacpkg::search::{
+    search_to_batches, LocalFilter, Page, SearchParams, SearchProgress, StacApi,
+};
 use stacpkg::stac::geoparquet::ItemsParquetWriter;
 use stacpkg::stac::item_json::item_document;
 use stacpkg::stac::json_out::JsonItemsWriter;
 use stacpkg::stac::read::DEFAULT_MAX_BATCH_BYTES;
 use stacpkg::stac::{open_catalogue, Catalogue, CatalogueFormat, ReadOptions};
+
+use tokio_util::sync::CancellationToken;
 
 use super::runtime::{runtime, Threads};
 use super::{output, UsageError};
@@ -125,19 +131,57 @@ impl Target {
     }
 }
 
-/// Writes search pages in `format`; returns the items written.
+/// Where `search -o FILE.parquet` fetches the STAC Collections it records in the file's
+/// stac-geoparquet metadata.
+pub struct CollectionSource<'a> {
+    /// The API searched.
+    pub api: &'a StacApi,
+    /// The `--collections` searched; when empty, the collections of the items found.
+    pub searched: Vec<String>,
+    /// Stops the fetches with the search.
+    pub cancel: &'a CancellationToken,
+    /// Retries are reported here.
+    pub progress: &'a dyn SearchProgress,
+}
+
+impl CollectionSource<'_> {
+    /// `GET /collections/{id}` for each collection; one that fails is left out with a warning
+    /// (the items are written either way).
+    async fn fetch(&self, seen: BTreeSet<String>) -> Map<String, Value> {
+        let ids = if self.searched.is_empty() {
+            seen
+        } else {
+            self.searched.iter().cloned().collect()
+        };
+        let mut out = Map::new();
+        for id in ids {
+            match self.api.collection(&id, self.cancel, self.progress).await {
+                Ok(doc) => {
+                    out.insert(id, doc);
+                }
+                Err(e) => tracing::warn!("collection `{id}` not recorded in the file: {e:#}"),
+            }
+        }
+        out
+    }
+}
+
+/// Writes search pages in `format`; returns the items written. With `collections`, a
+/// GeoParquet output also records the searched collections.
 pub async fn write_pages<S>(
-    mut pages: S,
+    pages: S,
     source: &str,
     format: OutputFormat,
     output: Option<&Path>,
     batch_size: usize,
+    collections: Option<CollectionSource<'_>>,
 ) -> Result<u64>
 where
     S: Stream<Item = stacpkg::Result<Page>> + Unpin,
 {
     match format {
         OutputFormat::Ndjson | OutputFormat::Json => {
+            let mut pages = pages;
             let target = Target::open(output)?;
             let mut writer = JsonItemsWriter::new(
                 target.writer()?,
@@ -162,6 +206,17 @@ where
                 max_batch_bytes: DEFAULT_MAX_BATCH_BYTES,
                 ..ReadOptions::default()
             };
+            let seen = Arc::new(Mutex::new(BTreeSet::new()));
+            let seen_in_pages = seen.clone();
+            let pages = pages.inspect(move |page| {
+                let Ok(page) = page else { return };
+                let mut seen = seen_in_pages.lock().unwrap_or_else(PoisonError::into_inner);
+                let ids = page
+                    .items
+                    .iter()
+                    .filter_map(|i| i.get("collection")?.as_str());
+                seen.extend(ids.map(str::to_string));
+            });
             let batches = search_to_batches(pages, source, options).await?;
             for (path, kinds) in batches.shape().conflicts() {
                 tracing::warn!(
@@ -170,7 +225,15 @@ where
             }
             let count = batches.shape().count as u64;
             warn_empty(source, count);
-            write_batches(batches.schema(), batches, format, output)?;
+            let records = match collections {
+                Some(from) if format == OutputFormat::Parquet => {
+                    let seen =
+                        std::mem::take(&mut *seen.lock().unwrap_or_else(PoisonError::into_inner));
+                    from.fetch(seen).await
+                }
+                _ => Map::new(),
+            };
+            write_batches(batches.schema(), batches, format, output, records)?;
             Ok(count)
         }
     }
@@ -209,10 +272,12 @@ fn write_batches(
     batches: impl Iterator<Item = stacpkg::Result<RecordBatch>>,
     format: OutputFormat,
     output: Option<&Path>,
+    collections: Map<String, Value>,
 ) -> Result<()> {
     match (format, output) {
         (OutputFormat::Parquet, Some(path)) => {
             let mut writer = ItemsParquetWriter::create(path, &schema)?;
+            writer.add_collections(collections);
             for batch in batches {
                 writer.write(&batch?)?;
             }
@@ -295,7 +360,7 @@ pub fn search_local(
             warn_empty(&name, written);
             return Ok(written);
         }
-        write_batches(schema, filtered, format, output)?;
+        write_batches(schema, filtered, format, output, Map::new())?;
         return Ok(count);
     }
     // JSON and NDJSON are searched as pages of JSON values, like an API's, for the same writers.
@@ -308,6 +373,7 @@ pub fn search_local(
         format,
         output,
         batch_size,
+        None,
     ))
 }
 

@@ -269,6 +269,35 @@ impl StacApi {
     }
 }
 
+impl StacApi {
+    /// One collection's document, `GET {root}/collections/{id}` (the id percent-encoded as a
+    /// path segment).
+    pub async fn collection(
+        &self,
+        id: &str,
+        cancel: &CancellationToken,
+        progress: &dyn SearchProgress,
+    ) -> Result<Value> {
+        let mut url = self.root().clone();
+        let root = url.to_string();
+        url.path_segments_mut()
+            .map_err(|()| Error::api(root, "cannot hold a path"))?
+            .pop_if_empty()
+            .extend(["collections", id]);
+        let what = format!("collection {url}");
+        let doc = self
+            .send_json(&Request::get(url), &what, cancel, progress)
+            .await?;
+        if doc.get("id").and_then(Value::as_str) != Some(id) {
+            return Err(Error::api(
+                &what,
+                format!("is not the STAC Collection `{id}`"),
+            ));
+        }
+        Ok(doc)
+    }
+}
+
 /// Where and how a search goes, resolved from what the user typed.
 #[derive(Debug, Clone)]
 pub struct SearchTarget {

@@ -9,6 +9,7 @@
 //! column is `properties.datetime` only — items with a null datetime keep their
 //! `start_datetime`/`end_datetime` in those columns, never copied into `datetime`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_array::builder::{BinaryBuilder, Float64Builder, StringBuilder};
@@ -19,6 +20,7 @@ use serde_json::{Map, Value};
 
 use super::column::ColumnBuilder;
 use super::datetime::is_datetime_field;
+use super::geo_meta::GeometryStats;
 use super::geoparquet;
 use super::shape::{timestamp_type, ItemsShape, Shape, RESERVED};
 use super::wkb;
@@ -167,10 +169,11 @@ fn link_type(link: &std::collections::BTreeMap<String, Shape>) -> DataType {
     )))
 }
 
-/// The `bbox` struct type: 2-D, or with `zmin`/`zmax` appended.
+/// The `bbox` struct type: 2-D, or 3-D in GeoParquet 1.1's covering order (`zmin` after
+/// `ymin`, `zmax` after `ymax`; docs/COMPATIBILITY.md, "Items table").
 pub fn bbox_type(three_d: bool) -> DataType {
     let names: &[&str] = if three_d {
-        &["xmin", "ymin", "xmax", "ymax", "zmin", "zmax"]
+        &BBOX_3D_FIELDS
     } else {
         &["xmin", "ymin", "xmax", "ymax"]
     };
@@ -229,16 +232,18 @@ pub fn items_schema(shape: &ItemsShape) -> SchemaRef {
         };
         fields.push(Field::new(name, dt, true));
     }
-    let names: Vec<String> = shape
-        .geometry_types
-        .iter()
-        .map(|k| k.geoparquet_name())
-        .collect();
-    Arc::new(Schema::new_with_metadata(
-        fields,
-        geoparquet::items_metadata(&names),
-    ))
+    let stats = GeometryStats::from_kinds(shape.geometry_types.iter().copied());
+    let metadata = geoparquet::items_metadata(
+        &Schema::new(fields.clone()),
+        &HashMap::new(),
+        &stats,
+        &Map::new(),
+    );
+    Arc::new(Schema::new_with_metadata(fields, metadata))
 }
+
+/// The 3-D bbox struct's fields, in the order we write.
+pub const BBOX_3D_FIELDS: [&str; 6] = ["xmin", "ymin", "zmin", "xmax", "ymax", "zmax"];
 
 /// Builds record batches of items against a fixed schema (the second pass).
 pub struct ItemsBatchBuilder {
@@ -410,18 +415,14 @@ impl BboxBuilder {
     }
 
     fn append(&mut self, bbox: Option<&[f64]>) {
-        // Column order: xmin, ymin, xmax, ymax[, zmin, zmax]; a GeoJSON 3-D bbox is
-        // [xmin, ymin, zmin, xmax, ymax, zmax].
-        let ordered: Option<[Option<f64>; 6]> = bbox.map(|b| match b.len() {
-            6 => [
-                Some(b[0]),
-                Some(b[1]),
-                Some(b[3]),
-                Some(b[4]),
-                Some(b[2]),
-                Some(b[5]),
-            ],
-            _ => [Some(b[0]), Some(b[1]), Some(b[2]), Some(b[3]), None, None],
+        // Column order: xmin, ymin, xmax, ymax, or xmin, ymin, zmin, xmax, ymax, zmax as a
+        // GeoJSON 3-D bbox; a 2-D box in a 3-D table has null z.
+        let three_d = self.three_d;
+        let ordered: Option<Vec<Option<f64>>> = bbox.map(|b| match (b.len(), three_d) {
+            (6, true) => b.iter().copied().map(Some).collect(),
+            (6, false) => vec![Some(b[0]), Some(b[1]), Some(b[3]), Some(b[4])],
+            (_, true) => vec![Some(b[0]), Some(b[1]), None, Some(b[2]), Some(b[3]), None],
+            _ => b.iter().take(4).copied().map(Some).collect(),
         });
         match ordered {
             Some(values) => {

@@ -3,6 +3,7 @@
 pub mod catalogue;
 pub mod column;
 pub mod datetime;
+pub mod geo_meta;
 pub mod geoparquet;
 pub mod item;
 pub mod item_json;

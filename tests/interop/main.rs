@@ -35,6 +35,9 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 use testkit::*;
 
+mod geoparquet;
+mod readme;
+
 const RICH: &str = "interop/rich.ndjson";
 const SIMPLE: &str = "interop/simple.ndjson";
 

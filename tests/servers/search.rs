@@ -314,6 +314,87 @@ fn output_formats_feed_the_items_pipeline() {
     }
 }
 
+/// Python: the stac-geoparquet `collections` of a Parquet file (`{}` when absent).
+const COLLECTIONS_PY: &str = r#"
+import json, sys
+import pyarrow.parquet as pq
+meta = json.loads(pq.ParquetFile(sys.argv[1]).metadata.metadata[b"stac-geoparquet"])
+print(json.dumps(meta.get("collections", {})))
+"#;
+
+fn parquet_collections(path: &std::path::Path) -> Value {
+    serde_json::from_str(&run_python(COLLECTIONS_PY, [path])).expect("collections JSON")
+}
+
+#[test]
+fn parquet_output_records_the_searched_collections() {
+    let Some(f) = fixture() else { return };
+    let url = f.server.url();
+    let dir = f.dir.path();
+    // Named with --collections, and found in the results: both fetched from /collections/{id}.
+    shell(&format!(
+        "$STACPKG search {url} --collections openaerialmap --max-items 20 -o named.parquet\n\
+         $STACPKG search {url} --max-items 20 -o found.parquet\n\
+         $STACPKG items from-parquet found.parquet | $STACPKG items to-parquet again.parquet\n\
+         $STACPKG items from-parquet found.parquet | $STACPKG build pkg --no-probe-metadata"
+    ))
+    .current_dir(dir)
+    .assert()
+    .success();
+    let served: Value = serde_json::from_slice(
+        &std::fs::read(dir.join("collection.json")).expect("the served collection"),
+    )
+    .unwrap();
+    for file in [
+        "named.parquet",
+        "found.parquet",
+        "again.parquet",
+        "pkg/items.parquet",
+    ] {
+        let collections = parquet_collections(&dir.join(file));
+        let ids: Vec<&String> = collections.as_object().unwrap().keys().collect();
+        assert_eq!(ids, ["openaerialmap"], "{file}: {collections}");
+        let got = &collections["openaerialmap"];
+        for key in ["id", "description", "license"] {
+            assert_eq!(got[key], served[key], "{file}: collection {key}");
+        }
+        // The server writes its numbers as floats (-180.0 for -180).
+        assert_eq!(
+            got["extent"]["temporal"], served["extent"]["temporal"],
+            "{file}"
+        );
+        assert_eq!(
+            got["extent"]["spatial"]["bbox"][0][0].as_f64(),
+            Some(-180.0),
+            "{file}"
+        );
+    }
+    // Searching a collection the server lacks writes the items (none) and warns.
+    let out = stacpkg()
+        .current_dir(dir)
+        .args([
+            "search",
+            &url,
+            "--collections",
+            "nope",
+            "-o",
+            "none.parquet",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert!(
+        stderr_of(&out).contains("collection `nope` not recorded"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert_eq!(
+        parquet_collections(&dir.join("none.parquet")),
+        serde_json::json!({})
+    );
+}
+
 #[test]
 fn conformance_warnings_name_ignored_parameters() {
     let Some(f) = fixture() else { return };
