@@ -6,8 +6,8 @@
 //! [`item_document`] keeps STAC's usual key order (type, stac_version, stac_extensions, id,
 //! geometry, bbox, properties, links, assets, collection, then any other member), and the
 //! properties in column order; nested objects come out with sorted keys. `datetime` is always
-//! written (null when the item has a start/end range instead), and so are `links` and `assets`
-//! (empty when the row has none), as STAC requires. What a row cannot
+//! written (null when the item has a start/end range instead), and so are `geometry` (null),
+//! `links` and `assets` (empty) when the row has none, as STAC requires. What a row cannot
 //! tell apart is written in docs/COMPATIBILITY.md ("Items back to JSON"): a key that is
 //! absent and one that was an explicit `null` are both left out, because the union schema
 //! gives every row every column.
@@ -144,9 +144,11 @@ pub fn item_document(batch: &RecordBatch, row: usize) -> ItemDocument {
             properties.push((name.to_string(), value));
         }
     }
-    // STAC requires `links` and `assets`; a table with no asset columns (every item had
-    // `"assets": {}`) or all-null ones stores none, so they come back empty.
+    // STAC requires `geometry` (null when the item has none), `links` and `assets`; a table
+    // with no asset columns (every item had `"assets": {}`) or all-null ones stores none, so
+    // they come back empty.
     for (name, empty) in [
+        ("geometry", Value::Null),
         ("links", Value::Array(Vec::new())),
         ("assets", Value::Object(Map::new())),
     ] {
@@ -229,6 +231,20 @@ mod tests {
         ] {
             assert!(text.contains(literal), "{literal} not in {text}");
         }
+    }
+
+    #[test]
+    fn required_members_are_written_even_when_empty() {
+        let line = r#"{"type":"Feature","stac_version":"1.0.0","id":"a","geometry":null,"properties":{"datetime":"2024-01-01T00:00:00Z"},"links":[],"assets":{}}"#;
+        let b = NdjsonItems::scan(std::io::Cursor::new(line), "t", ReadOptions::default())
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        let text = serde_json::to_string(&item_document(&b[0], 0)).unwrap();
+        assert_eq!(
+            text,
+            r#"{"type":"Feature","stac_version":"1.0.0","id":"a","geometry":null,"properties":{"datetime":"2024-01-01T00:00:00Z"},"links":[],"assets":{}}"#
+        );
     }
 
     #[test]
