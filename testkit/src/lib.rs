@@ -363,6 +363,17 @@ pub fn read_ndjson(path: &Path) -> Vec<Value> {
         .collect()
 }
 
+/// The first four numbers of a STAC item's `bbox` (west, south, east, north of a 2-D box).
+pub fn item_bbox(item: &Value) -> [f64; 4] {
+    let b: Vec<f64> = item["bbox"]
+        .as_array()
+        .expect("the item has a bbox array")
+        .iter()
+        .map(|v| v.as_f64().expect("bbox numbers"))
+        .collect();
+    [b[0], b[1], b[2], b[3]]
+}
+
 /// A FeatureCollection document holding `features`.
 pub fn feature_collection(features: &[Value]) -> Value {
     serde_json::json!({ "type": "FeatureCollection", "features": features })

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use testkit::stac_api::generate_items;
 use testkit::*;
 
-use super::{ours_ndjson_to_parquet, pipe, rustac_parquet, Tool, RICH, SIMPLE};
+use super::{ours_ndjson_to_parquet, pipe, rustac_parquet_through_ours, Tool, RICH, SIMPLE};
 
 /// Python: the `geo` and `stac-geoparquet` metadata, the bbox struct's fields and rows, and
 /// the geometry field's metadata of a Parquet file.
@@ -190,16 +190,6 @@ print(json.dumps({"row_groups": meta.num_row_groups, "has_min_max": stats,
                   "row_groups_kept": len(kept), "ids": sorted(gdf["id"].tolist())}))
 "#;
 
-fn bbox_of(item: &Value) -> [f64; 4] {
-    let b: Vec<f64> = item["bbox"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap())
-        .collect();
-    [b[0], b[1], b[2], b[3]]
-}
-
 #[test]
 fn float_statistics_let_a_bbox_read_skip_row_groups() {
     let Some(_python) = tool_python() else { return };
@@ -208,17 +198,17 @@ fn float_statistics_let_a_bbox_read_skip_row_groups() {
     // row group covers its own band of longitudes, as a spatially ordered file would.
     let generated = generate_items(dir.path(), 40_000, 7).unwrap();
     let mut items = read_ndjson(&generated);
-    items.sort_by(|a, b| bbox_of(a)[0].total_cmp(&bbox_of(b)[0]));
+    items.sort_by(|a, b| item_bbox(a)[0].total_cmp(&item_bbox(b)[0]));
     let sorted: String = items.iter().map(|i| format!("{i}\n")).collect();
     let input = write_temp(dir.path(), "sorted.ndjson", sorted);
     let parquet = ours_ndjson_to_parquet(dir.path(), &input, "big.parquet");
     // A query box over the first 100 items' west edges, every latitude.
-    let (w, e) = (bbox_of(&items[0])[0], bbox_of(&items[99])[0]);
+    let (w, e) = (item_bbox(&items[0])[0], item_bbox(&items[99])[0]);
     let (s, n) = (-90.0, 90.0);
     let mut expected: Vec<String> = items
         .iter()
         .filter(|i| {
-            let b = bbox_of(i);
+            let b = item_bbox(i);
             b[0] <= e && b[2] >= w && b[1] <= n && b[3] >= s
         })
         .map(|i| i["id"].as_str().unwrap().to_string())
@@ -302,9 +292,7 @@ fn rustac_file_keeps_its_1_1_metadata_through_ours() {
     let Some(rustac) = tool_rustac() else { return };
     let Some(_python) = tool_python() else { return };
     let dir = temp_dir();
-    let theirs = rustac_parquet(&rustac, dir.path(), &fixture(RICH));
-    let again = dir.path().join("again.parquet");
-    pipe(Tool::Ours, "from-parquet", Tool::Ours, &theirs, &again);
+    let (theirs, again) = rustac_parquet_through_ours(&rustac, dir.path());
     let (before, after) = (geo_of(&theirs), geo_of(&again));
     assert_eq!(before["geo"]["version"], "1.1.0");
     for key in ["version", "primary_column"] {

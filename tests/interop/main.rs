@@ -663,14 +663,21 @@ fn rustac_parquet(rustac: &Path, dir: &Path, input: &Path) -> PathBuf {
     theirs
 }
 
+/// rustac's GeoParquet of `rich.ndjson` (`theirs.parquet`), then `stacpkg items from-parquet
+/// theirs | stacpkg items to-parquet again.parquet`: (theirs, again).
+fn rustac_parquet_through_ours(rustac: &Path, dir: &Path) -> (PathBuf, PathBuf) {
+    let theirs = rustac_parquet(rustac, dir, &fixture(RICH));
+    let again = dir.join("again.parquet");
+    pipe(Tool::Ours, "from-parquet", Tool::Ours, &theirs, &again);
+    (theirs, again)
+}
+
 #[test]
 fn rustac_parquet_through_ours_reads_in_pyarrow() {
     let Some(rustac) = tool_rustac() else { return };
     let Some(_python) = tool_python() else { return };
     let dir = temp_dir();
-    let theirs = rustac_parquet(&rustac, dir.path(), &fixture(RICH));
-    let again = dir.path().join("again.parquet");
-    pipe(Tool::Ours, "from-parquet", Tool::Ours, &theirs, &again);
+    let (_, again) = rustac_parquet_through_ours(&rustac, dir.path());
 
     let d = pyarrow_describe(&again, &["id"]);
     assert_eq!(d["num_rows"], 4);
@@ -709,9 +716,7 @@ fn rustac_parquet_ipc_stream_read_by_pyarrow() {
 fn rustac_parquet_through_ours_back_to_rustac_keeps_items() {
     let Some(rustac) = tool_rustac() else { return };
     let dir = temp_dir();
-    let theirs = rustac_parquet(&rustac, dir.path(), &fixture(RICH));
-    let again = dir.path().join("again.parquet");
-    pipe(Tool::Ours, "from-parquet", Tool::Ours, &theirs, &again);
+    let (theirs, again) = rustac_parquet_through_ours(&rustac, dir.path());
     // Compare with what rustac reads from its own file, not with the input: rustac writes
     // millisecond timestamps, so sub-millisecond digits are gone before stacpkg sees them.
     let direct = dir.path().join("direct.ndjson");

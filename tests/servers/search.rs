@@ -10,7 +10,9 @@ use serde_json::Value;
 use testkit::stac_api::{
     generate_items, write_collection, PgstacServer, RustacServer, StaticServer,
 };
-use testkit::{read_ipc_stream, read_ndjson, read_parquet, run_python, shell, stacpkg, temp_dir};
+use testkit::{
+    item_bbox, read_ipc_stream, read_ndjson, read_parquet, run_python, shell, stacpkg, temp_dir,
+};
 
 /// Items in the generated catalogue: not a multiple of any page size used below.
 const ITEMS: usize = 1_234;
@@ -124,16 +126,6 @@ fn max_items_cuts_mid_page() {
     assert_eq!(two, all[..2].to_vec());
 }
 
-fn bbox_of(item: &Value) -> [f64; 4] {
-    let b: Vec<f64> = item["bbox"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap())
-        .collect();
-    [b[0], b[1], b[2], b[3]]
-}
-
 fn time_range(item: &Value) -> (String, String) {
     let p = &item["properties"];
     match p["datetime"].as_str() {
@@ -152,7 +144,7 @@ fn expected_filtered(items: &[Value]) -> Vec<String> {
     let (t0, t1) = ("2016-01-01T00:00:00Z", "2019-12-31T23:59:59Z");
     let mut out = Vec::new();
     for item in items {
-        let b = bbox_of(item);
+        let b = item_bbox(item);
         let inside = b[0] >= q[0] && b[2] <= q[2] && b[1] >= q[1] && b[3] <= q[3];
         let outside = b[2] < q[0] || b[0] > q[2] || b[3] < q[1] || b[1] > q[3];
         assert!(
