@@ -62,7 +62,7 @@ pub(crate) fn list_at(a: &dyn Array, row: usize) -> Option<ArrayRef> {
 }
 
 /// The value at `row` of an integer or temporal array as its underlying `i64`.
-fn i64_at(a: &dyn Array, row: usize) -> Option<i64> {
+pub(crate) fn i64_at(a: &dyn Array, row: usize) -> Option<i64> {
     let one = arrow_cast::cast(&a.slice(row, 1), &DataType::Int64).ok()?;
     let ints = one.as_primitive_opt::<Int64Type>()?;
     ints.is_valid(0).then(|| ints.value(0))

@@ -16,7 +16,7 @@ mod py_text;
 mod table;
 mod value;
 
-pub(crate) use cell::{bytes_at, list_at};
+pub(crate) use cell::{bytes_at, i64_at, list_at};
 pub use cell::{cell_json, cell_text};
 pub use table::{render_preview, terminal_width, PreviewCollector};
 

@@ -21,21 +21,6 @@ use crate::stac::json_value::json_value;
 use crate::stac::shape::RESERVED;
 use crate::stac::wkb::wkb_to_geojson;
 
-/// Struct members a row does not have come back as nulls (the schema is the union of all
-/// items); the item's JSON never had them.
-fn drop_nested_nulls(value: Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k, drop_nested_nulls(v)))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(drop_nested_nulls).collect()),
-        v => v,
-    }
-}
-
 /// stac-geoparquet stores bbox as a struct; STAC JSON writes it as an array.
 fn bbox_array(value: Value) -> Value {
     let Value::Object(map) = &value else {
@@ -185,10 +170,11 @@ fn member_value(array: &dyn Array, name: &str, row: usize) -> Option<Value> {
     } else {
         json_value(array, row, name)
     };
+    // Nested nulls are already left out by `json_value`.
     Some(if name == "bbox" {
         bbox_array(value)
     } else {
-        drop_nested_nulls(value)
+        value
     })
 }
 

@@ -7,7 +7,7 @@
 //! convention of rustac and stac-geoparquet — comes back as its GeoJSON object; other bytes
 //! as base64 text; a `float32` as the shortest decimal that reads back to it (`0.1`, not
 //! `0.10000000149011612`); a double that JSON cannot hold (NaN, ±∞) as `null`; struct members
-//! that are null are left out (the union schema gives every row every member).
+//! and map entries that are null are left out (the union schema gives every row every member).
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
@@ -19,7 +19,7 @@ use arrow_schema::{DataType, TimeUnit};
 use base64::Engine as _;
 use serde_json::{Map, Number, Value};
 
-use crate::preview::{bytes_at, list_at};
+use crate::preview::{bytes_at, i64_at, list_at};
 use crate::stac::wkb::wkb_to_geojson;
 
 /// The member name whose bytes are a WKB geometry (the projection extension's footprint).
@@ -86,7 +86,10 @@ pub fn json_value(array: &dyn Array, row: usize, name: &str) -> Value {
                     Value::String(s) => s,
                     other => other.to_string(),
                 };
-                out.insert(key.clone(), json_value(values.as_ref(), i, &key));
+                let v = json_value(values.as_ref(), i, &key);
+                if !v.is_null() {
+                    out.insert(key, v);
+                }
             }
             Value::Object(out)
         }
@@ -144,12 +147,6 @@ fn date(array: &dyn Array, row: usize) -> Value {
         .map_or(Value::Null, |dt| {
             Value::String(dt.date_naive().format("%Y-%m-%d").to_string())
         })
-}
-
-fn i64_at(array: &dyn Array, row: usize) -> Option<i64> {
-    let one = arrow_cast::cast(&array.slice(row, 1), &DataType::Int64).ok()?;
-    let ints = one.as_primitive_opt::<Int64Type>()?;
-    ints.is_valid(0).then(|| ints.value(0))
 }
 
 /// Arrow's text for types JSON has no form of (decimals, durations, intervals, times): a
